@@ -98,6 +98,8 @@ struct lguest_config {
 	uint32_t trace_mask;
 	FILE *trace_file; /* NULL means stderr */
 	struct lguest_io_ops io;
+	/* Teaching switch: every trap bounces through the Host. */
+	int no_direct_traps;
 };
 
 /* open("/dev/lguest"): a Guest with no memory yet. NULL on out of memory. */

@@ -1,0 +1,174 @@
+/*
+ * clock.c - time, the Guest's one-shot timer, and kicks.
+ *
+ * A kick must get the run loop's attention even while the Guest runs
+ * inside uc_emu_start().  uc_emu_stop() does that, except that Unicorn
+ * drops a stop that arrives while uc_emu_start() is still starting up
+ * (measured on 2.1.x: 3-7% of stops).  So a kick is a flag the run loop
+ * checks before every entry, and a kicker thread re-sends the stop until
+ * the run loop has taken the flag.  The same thread wakes up for the
+ * Guest's timer.
+ */
+#include <errno.h>
+#include <time.h>
+
+#include "sim.h"
+
+static u64 now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
+
+u64 shim_clock_ns(struct lguest *lg)
+{
+	(void)lg;
+	return now_ns(CLOCK_MONOTONIC);
+}
+
+void shim_wallclock(struct lguest *lg, u32 *sec, u32 *nsec)
+{
+	struct timespec ts;
+
+	(void)lg;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	*sec = (u32)ts.tv_sec;
+	*nsec = (u32)ts.tv_nsec;
+}
+
+/*
+ * The Guest's TSC would be the host's raw TSC, whose rate we cannot know
+ * reliably from user space: say 0, and the Guest uses lguest_data.time.
+ */
+u32 shim_tsc_khz(struct lguest *lg)
+{
+	(void)lg;
+	return 0;
+}
+
+static void abs_timespec(u64 ns, struct timespec *ts)
+{
+	ts->tv_sec = (time_t)(ns / 1000000000ull);
+	ts->tv_nsec = (long)(ns % 1000000000ull);
+}
+
+void shim_kick(struct lg_cpu *cpu)
+{
+	struct sim *sim = sim_of(cpu->lg);
+
+	if (!sim)
+		return;
+	__atomic_store_n(&sim->kick_pending, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&sim->lock);
+	pthread_cond_broadcast(&sim->cond);
+	pthread_mutex_unlock(&sim->lock);
+}
+
+/* The run loop takes the kick (before entering, or after an exit). */
+bool sim_take_kick(struct sim *sim)
+{
+	return __atomic_exchange_n(&sim->kick_pending, 0, __ATOMIC_SEQ_CST);
+}
+
+void shim_timer_arm(struct lg_cpu *cpu, u64 deadline_ns)
+{
+	struct sim *sim = sim_of(cpu->lg);
+
+	pthread_mutex_lock(&sim->lock);
+	sim->timer_deadline = deadline_ns;
+	pthread_cond_broadcast(&sim->cond);
+	pthread_mutex_unlock(&sim->lock);
+}
+
+/* HALT: sleep until kicked or the deadline passes. */
+void shim_wait(struct lg_cpu *cpu, u64 deadline_ns)
+{
+	struct sim *sim = sim_of(cpu->lg);
+	struct timespec ts;
+
+	pthread_mutex_lock(&sim->lock);
+	while (!__atomic_load_n(&sim->kick_pending, __ATOMIC_SEQ_CST)) {
+		if (!deadline_ns) {
+			pthread_cond_wait(&sim->cond, &sim->lock);
+			continue;
+		}
+		if (now_ns(CLOCK_MONOTONIC) >= deadline_ns)
+			break;
+		abs_timespec(deadline_ns, &ts);
+		pthread_cond_timedwait(&sim->cond, &sim->lock, &ts);
+	}
+	pthread_mutex_unlock(&sim->lock);
+	sim_take_kick(sim);
+}
+
+/*
+ * The kicker: sleeps until the timer is due or a kick is pending, and
+ * while the Guest is running and the kick has not been taken, stops the
+ * CPU every 100 microseconds.
+ */
+static void *kicker_thread(void *arg)
+{
+	struct sim *sim = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&sim->lock);
+	while (!sim->kicker_stop) {
+		u64 now = now_ns(CLOCK_MONOTONIC);
+
+		if (sim->timer_deadline && now >= sim->timer_deadline) {
+			/* Due: the run loop's check_timer() raises IRQ 0. */
+			sim->timer_deadline = 0;
+			__atomic_store_n(&sim->kick_pending, 1, __ATOMIC_SEQ_CST);
+			pthread_cond_broadcast(&sim->cond);
+		}
+		if (__atomic_load_n(&sim->kick_pending, __ATOMIC_SEQ_CST)) {
+			/* Until the run loop takes it (it may be just about
+			 * to enter the Guest, so keep looking). */
+			if (__atomic_load_n(&sim->running, __ATOMIC_SEQ_CST))
+				uc_emu_stop(sim->uc);
+			abs_timespec(now + 100000, &ts);
+			pthread_cond_timedwait(&sim->cond, &sim->lock, &ts);
+		} else if (sim->timer_deadline) {
+			abs_timespec(sim->timer_deadline, &ts);
+			pthread_cond_timedwait(&sim->cond, &sim->lock, &ts);
+		} else {
+			pthread_cond_wait(&sim->cond, &sim->lock);
+		}
+	}
+	pthread_mutex_unlock(&sim->lock);
+	return NULL;
+}
+
+int sim_clock_init(struct sim *sim)
+{
+	pthread_condattr_t attr;
+
+	pthread_mutex_init(&sim->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&sim->cond, &attr);
+	pthread_condattr_destroy(&attr);
+	sim->clock_inited = true;
+	if (pthread_create(&sim->kicker, NULL, kicker_thread, sim) != 0)
+		return -EAGAIN;
+	sim->kicker_started = true;
+	return 0;
+}
+
+void sim_clock_free(struct sim *sim)
+{
+	if (!sim->clock_inited)
+		return;
+	if (sim->kicker_started) {
+		pthread_mutex_lock(&sim->lock);
+		sim->kicker_stop = true;
+		pthread_cond_broadcast(&sim->cond);
+		pthread_mutex_unlock(&sim->lock);
+		pthread_join(sim->kicker, NULL);
+		sim->kicker_started = false;
+	}
+	pthread_cond_destroy(&sim->cond);
+	pthread_mutex_destroy(&sim->lock);
+}
