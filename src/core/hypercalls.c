@@ -45,22 +45,22 @@ static void trace_hcall(struct lg_cpu *cpu, const struct hcall_args *a,
 
 	switch (a->arg0) {
 	case LHCALL_LGUEST_INIT:
-		lg_trace(lg, "hcall LGUEST_INIT lguest_data=%#010x%s", a->arg1, how);
+		lg_trace(lg, "hcall LGUEST_INIT lguest_data=0x%08x%s", a->arg1, how);
 		break;
 	case LHCALL_SHUTDOWN:
-		lg_trace(lg, "hcall SHUTDOWN reason=%#010x how=%u%s", a->arg1,
+		lg_trace(lg, "hcall SHUTDOWN reason=0x%08x how=%u%s", a->arg1,
 			 a->arg2, how);
 		break;
 	case LHCALL_NEW_PGTABLE:
-		lg_trace(lg, "hcall NEW_PGTABLE pgdir=%#010x%s", a->arg1, how);
+		lg_trace(lg, "hcall NEW_PGTABLE pgdir=0x%08x%s", a->arg1, how);
 		break;
 	case LHCALL_SET_PTE:
-		lg_trace(lg, "hcall SET_PTE pgdir=%#010x vaddr=%#010x pte=%#010x%s",
+		lg_trace(lg, "hcall SET_PTE pgdir=0x%08x vaddr=0x%08x pte=0x%08x%s",
 			 a->arg1, a->arg2, a->arg3, how);
 		break;
 	case LHCALL_LOAD_IDT_ENTRY:
 	case LHCALL_LOAD_GDT_ENTRY:
-		lg_trace(lg, "hcall %s index=%u lo=%#010x hi=%#010x%s",
+		lg_trace(lg, "hcall %s index=%u lo=0x%08x hi=0x%08x%s",
 			 hcall_name(a->arg0), a->arg1, a->arg2, a->arg3, how);
 		break;
 	default:

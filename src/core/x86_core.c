@@ -93,10 +93,10 @@ void lguest_arch_handle_trap(struct lg_cpu *cpu)
 
 	if (num < 256 && num != LGUEST_TRAP_ENTRY)
 		lgtrace(lg, LG_TRACE_TRAP,
-			"trap %u errcode %#x eip %#010x cs %#x", num,
+			"trap %u errcode %#x eip 0x%08x cs %#x", num,
 			regs->errcode, regs->eip, regs->cs);
 	else
-		lgtrace(lg, LG_TRACE_EXIT, "exit %u eip %#010x", num, regs->eip);
+		lgtrace(lg, LG_TRACE_EXIT, "exit %u eip 0x%08x", num, regs->eip);
 
 	switch (num) {
 	case 13: /* #GP */
@@ -108,7 +108,7 @@ void lguest_arch_handle_trap(struct lg_cpu *cpu)
 		reflect_trap(cpu, num);
 		return;
 	case 14: /* #PF */
-		lgtrace(lg, LG_TRACE_TRAP, "page fault cr2 %#010x errcode %#x",
+		lgtrace(lg, LG_TRACE_TRAP, "page fault cr2 0x%08x errcode %#x",
 			cpu->arch_cr2, regs->errcode);
 		/* Usually just a page we have not shadowed yet. */
 		{
@@ -121,7 +121,7 @@ void lguest_arch_handle_trap(struct lg_cpu *cpu)
 			/* Within the device window: the Launcher's MMIO. */
 			if (iomem) {
 				lgtrace(lg, LG_TRACE_MMIO,
-					"mmio %#010x eip %#010x", iomem,
+					"mmio 0x%08x eip 0x%08x", iomem,
 					regs->eip);
 				set_pending_for_launcher(cpu, 14, iomem);
 				return;

@@ -275,7 +275,7 @@ bool demand_page(struct lg_cpu *cpu, u32 vaddr, u32 errcode, u32 *iomem)
 		u32 new = gpte_to_spte(gpte, gpte & _PAGE_DIRTY);
 
 		lgtrace(lg, LG_TRACE_PTE,
-			"pte fault pgdir %u vaddr %#010x old %#010x new %#010x",
+			"pte fault pgdir %u vaddr 0x%08x old 0x%08x new 0x%08x",
 			cpu->cpu_pgd, vaddr, *spte, new);
 		*spte = new;
 	}
@@ -374,7 +374,7 @@ static unsigned int new_pgdir(struct lg_cpu *cpu, u32 gpgdir, bool *blank)
 		release_range(lg, &lg->pgdirs[i], 0, kernel_pgd_index(lg));
 	}
 	lg->pgdirs[i].gpgdir = gpgdir;
-	lgtrace(lg, LG_TRACE_PTE, "pte new pgdir %u for %#010x%s", i, gpgdir,
+	lgtrace(lg, LG_TRACE_PTE, "pte new pgdir %u for 0x%08x%s", i, gpgdir,
 		*blank ? " (blank)" : " (recycled)");
 	return i;
 }
@@ -401,7 +401,7 @@ void guest_new_pagetable(struct lg_cpu *cpu, u32 pgtable)
 		idx = cpu->cpu_pgd;
 		lg->pgdirs[idx].gpgdir = pgtable;
 		blank = true;
-		lgtrace(lg, LG_TRACE_PTE, "pte leave linear mode, pgdir %u for %#010x",
+		lgtrace(lg, LG_TRACE_PTE, "pte leave linear mode, pgdir %u for 0x%08x",
 			idx, pgtable);
 	} else {
 		idx = find_pgdir(lg, pgtable);
@@ -460,7 +460,7 @@ static void do_set_pte(struct lg_cpu *cpu, unsigned int idx, u32 vaddr,
 		*spte = 0;
 	}
 	lgtrace(lg, LG_TRACE_PTE,
-		"pte set pgdir %u vaddr %#010x old %#010x new %#010x", idx,
+		"pte set pgdir %u vaddr 0x%08x old 0x%08x new 0x%08x", idx,
 		vaddr, old, *spte);
 	if (old & _PAGE_PRESENT)
 		shim_flush_tlb(cpu);

@@ -70,6 +70,15 @@ static u32 patch_context(struct sim *sim, int new_cpl, bool *is_int)
 	return errcode;
 }
 
+/* The CPL is the RPL of CS (Unicorn keeps them equal, as the CPU does). */
+static int current_cpl(struct sim *sim)
+{
+	u32 cs = 0;
+
+	uc_reg_read(sim->uc, UC_X86_REG_CS, &cs);
+	return (int)(cs & 3);
+}
+
 /* ---- The CPU's view of the shadow page tables ---- */
 
 /*
@@ -173,9 +182,8 @@ static bool deliver_direct(struct sim *sim, unsigned int vec, u32 errcode,
 		uc_reg_write_batch(sim->uc, wids, wptrs, 4);
 	}
 	sim->cpu->stats.traps_direct[vec]++;
-	lgtrace(sim->lg, LG_TRACE_DIRECT, "direct trap %u from ring %d to %#010x",
-		vec, sim->cpl == GUEST_PL && r[1] == cs ? GUEST_PL : (int)(r[1] & 3),
-		gate_offset(gate));
+	lgtrace(sim->lg, LG_TRACE_DIRECT, "direct trap %u from ring %u to 0x%08x",
+		vec, r[1] & 3, gate_offset(gate));
 	return true;
 }
 
@@ -224,7 +232,8 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *data)
 	u32 errcode = 0;
 	bool is_int = true;
 
-	(void)uc;
+	/* The Guest changes ring on its own (iret), so ask the CPU. */
+	sim->cpl = current_cpl(sim);
 	if (intno < 20 && intno != 3 && intno != 4)
 		errcode = patch_context(sim, -1, &is_int);
 	if (intno >= IDT_ENTRIES) {
@@ -262,7 +271,7 @@ static uint32_t hook_in(uc_engine *uc, uint32_t port, int size, void *data)
 	u32 val = 0xFFFFFFFF;
 
 	(void)uc;
-	if (sim->cpl != GUEST_PL || sim->io_fault) {
+	if (current_cpl(sim) != GUEST_PL || sim->io_fault) {
 		io_fault(sim);
 		return val;
 	}
@@ -276,7 +285,7 @@ static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value,
 	struct sim *sim = data;
 
 	(void)uc;
-	if (sim->cpl != GUEST_PL || sim->io_fault) {
+	if (current_cpl(sim) != GUEST_PL || sim->io_fault) {
 		io_fault(sim);
 		return;
 	}
@@ -400,6 +409,8 @@ static void save_registers(struct sim *sim, struct lguest_regs *regs)
 	regs->es = v[13] & 0xFFFF;
 	regs->fs = v[14] & 0xFFFF;
 	regs->gs = v[15] & 0xFFFF;
+	/* The Guest may have changed ring itself (iret to ring 3). */
+	sim->cpl = (int)(regs->cs & 3);
 	/* What the CPU holds now is what the next entry compares against. */
 	sim->seg[0] = regs->ss;
 	sim->seg[1] = regs->cs;

@@ -111,7 +111,7 @@ bool deliver_trap(struct lg_cpu *cpu, unsigned int num)
 	gate = &cpu->idt[num];
 	if (!desc_present(gate))
 		return false;
-	lgtrace(cpu->lg, LG_TRACE_TRAP, "deliver trap %u to %#010x", num,
+	lgtrace(cpu->lg, LG_TRACE_TRAP, "deliver trap %u to 0x%08x", num,
 		gate_offset(gate));
 	push_guest_interrupt_stack(cpu, has_err(num));
 	guest_run_interrupt(cpu, gate->a, gate->b);
@@ -190,7 +190,7 @@ void try_deliver_interrupt(struct lg_cpu *cpu, unsigned int irq, bool more)
 	if (desc_present(gate)) {
 		lg_clear_bit(irq, &cpu->irqs_pending);
 		cpu->stats.irqs_injected++;
-		lgtrace(lg, LG_TRACE_IRQ, "irq %u delivered at eip %#010x%s", irq,
+		lgtrace(lg, LG_TRACE_IRQ, "irq %u delivered at eip 0x%08x%s", irq,
 			regs->eip, regs->eip == lg->noirq_iret ? " (reusing iret frame)" : "");
 		if (regs->eip == lg->noirq_iret) {
 			/*
