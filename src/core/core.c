@@ -27,7 +27,7 @@ void kill_guest(struct lg_cpu *cpu, const char *fmt, ...)
 	vsnprintf(lg->dead_reason, sizeof(lg->dead_reason), fmt, ap);
 	va_end(ap);
 	lg->dead = true;
-	lgtrace(lg, LG_TRACE_TRAP | LG_TRACE_HCALL, "kill %s", lg->dead_reason);
+	lgtrace(lg, LG_TRACE_TRAP | LG_TRACE_HCALL, "guest dead: %s", lg->dead_reason);
 }
 
 /* Is [addr, addr + len) entirely inside the Guest's RAM?  No overflow. */

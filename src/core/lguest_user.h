@@ -85,12 +85,12 @@ enum lguest_trace_cat {
 };
 
 /*
- * Parse "hcall,trap,irq" (or "all", or "help") into *mask.  Returns 0, or
- * -1 with a one-line message in errbuf.
+ * Parse a comma-separated list of category names ("hcall,trap,irq") or
+ * "all" into *mask.  Returns 0, or -1 with a one-line message in errbuf.
  */
 int lguest_trace_parse(const char *spec, uint32_t *mask, char *errbuf,
 		       size_t errlen);
-/* The list of category names, for --help. */
+/* A table for --help: one line per category, "  name  description\n". */
 const char *lguest_trace_names(void);
 
 /* Options the Launcher passes at creation (not part of 4.4's ABI). */
@@ -144,7 +144,7 @@ int lguest_trap(struct lguest *lg, unsigned int trapnum);
 /* Make lguest_run() return -EINTR soon.  Safe from any thread or signal. */
 void lguest_break(struct lguest *lg);
 
-/* A message describing the last -EIO/-ENOMEM failure. */
+/* Why lguest_initialize() failed (empty string if it did not). */
 const char *lguest_error(const struct lguest *lg);
 
 /* close(): free everything. */
