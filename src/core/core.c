@@ -134,8 +134,16 @@ int run_guest(struct lg_cpu *cpu, struct lguest_pending *out)
 
 		/* A halted Guest sleeps until an interrupt or its timer. */
 		if (cpu->halted) {
-			if (interrupt_pending(cpu, &more) >= LGUEST_IRQS)
-				shim_wait(cpu, cpu->timer_deadline);
+			if (interrupt_pending(cpu, &more) < LGUEST_IRQS)
+				continue;
+			if (!cpu->timer_deadline &&
+			    lgread_u32(cpu, lg->lguest_data +
+					       LGD_BLOCKED_INTERRUPTS) == 0xFFFFFFFFu) {
+				/* Nothing could ever wake it: don't sleep forever. */
+				kill_guest(cpu, "halted with every interrupt blocked and no timer");
+				break;
+			}
+			shim_wait(cpu, cpu->timer_deadline);
 			continue;
 		}
 

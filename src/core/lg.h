@@ -241,6 +241,7 @@ struct lg_cpu {
 	bool break_out;		/* lguest_break(): return -EINTR */
 
 	struct lg_stats stats;
+	u64 last_exit_ns;	/* for --stats: when we last left the Guest */
 	void *sim;		/* the shim implementation's private state */
 };
 #define CHANGED_IDT 1u

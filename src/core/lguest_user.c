@@ -161,6 +161,29 @@ const char *lguest_error(const struct lguest *lg)
 	return lg->error;
 }
 
+void lguest_print_stats(const struct lguest *lg, FILE *out)
+{
+	const struct lg_stats *st = &lg->cpus[0].stats;
+	unsigned int i;
+
+	fprintf(out, "stats: exits %llu\n", (unsigned long long)st->exits);
+	for (i = 0; i < 32; i++)
+		if (st->hcalls[i])
+			fprintf(out, "stats: hcall %s %llu\n",
+				i == 31 ? "unknown" : hcall_name(i),
+				(unsigned long long)st->hcalls[i]);
+	for (i = 0; i < IDT_ENTRIES; i++)
+		if (st->traps_direct[i] || st->traps_host[i])
+			fprintf(out, "stats: trap %u direct %llu host %llu\n", i,
+				(unsigned long long)st->traps_direct[i],
+				(unsigned long long)st->traps_host[i]);
+	fprintf(out, "stats: irqs_injected %llu\n",
+		(unsigned long long)st->irqs_injected);
+	fprintf(out, "stats: time guest_ms %llu host_ms %llu\n",
+		(unsigned long long)(st->guest_ns / 1000000),
+		(unsigned long long)(st->host_ns / 1000000));
+}
+
 void lguest_close(struct lguest *lg)
 {
 	if (!lg)

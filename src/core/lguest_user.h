@@ -100,6 +100,13 @@ struct lguest_config {
 	struct lguest_io_ops io;
 	/* Teaching switch: every trap bounces through the Host. */
 	int no_direct_traps;
+	/*
+	 * A virtual clock driven by executed Guest instructions instead of
+	 * real time: the same run gives the same trace, byte for byte.
+	 */
+	int deterministic;
+	/* Measure time spent in the Guest and in the Host (for --stats). */
+	int stats;
 };
 
 /* open("/dev/lguest"): a Guest with no memory yet. NULL on out of memory. */
@@ -146,6 +153,13 @@ void lguest_break(struct lguest *lg);
 
 /* Why lguest_initialize() failed (empty string if it did not). */
 const char *lguest_error(const struct lguest *lg);
+
+/*
+ * Statistics for --stats, one "stats: ..." line each: exits, hypercalls by
+ * name, traps by vector (direct or through the Host), interrupts injected,
+ * time in the Guest and in the Host.
+ */
+void lguest_print_stats(const struct lguest *lg, FILE *out);
 
 /* close(): free everything. */
 void lguest_close(struct lguest *lg);

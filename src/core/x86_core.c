@@ -4,8 +4,18 @@
  * what we do with each reason the Guest comes back to us.
  */
 #include <string.h>
+#include <time.h>
 
 #include "lg.h"
+
+/* Real time, for --stats only (never in a trace: traces must repeat). */
+static u64 stats_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
+}
 
 /*
  * The Guest starts at ring 1 in the flat segments, interrupts (really)
@@ -45,9 +55,22 @@ static void copy_in_guest_info(struct lg_cpu *cpu)
 
 void lguest_arch_run_guest(struct lg_cpu *cpu)
 {
+	bool timing = cpu->lg->cfg.stats;
+	u64 t0 = 0, t1;
+
 	copy_in_guest_info(cpu);
+	if (timing) {
+		t0 = stats_now_ns();
+		if (cpu->last_exit_ns)
+			cpu->stats.host_ns += t0 - cpu->last_exit_ns;
+	}
 	/* The Switcher must see the changes before it clears the flags. */
 	shim_run_guest(cpu);
+	if (timing) {
+		t1 = stats_now_ns();
+		cpu->stats.guest_ns += t1 - t0;
+		cpu->last_exit_ns = t1;
+	}
 	cpu->changed = 0;
 	cpu->stats.exits++;
 	if (cpu->regs.trapnum < 256)

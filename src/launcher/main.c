@@ -150,6 +150,8 @@ static void start_host(struct launcher *l, uint32_t trace_mask, uint32_t entry)
 		.trace_file = l->trace_file,
 		.io = port_io__ops(&l->machine),
 		.no_direct_traps = l->options.no_direct_traps,
+		.deterministic = l->options.deterministic,
+		.stats = l->options.stats,
 	};
 	char err[256];
 
@@ -174,6 +176,8 @@ static void start_host(struct launcher *l, uint32_t trace_mask, uint32_t entry)
 
 static void shut_down(struct launcher *l)
 {
+	if (l->lg && l->options.stats)
+		lguest_print_stats(l->lg, stderr);
 	lguest_close(l->lg);
 	gp_emulator__close(&l->gp);
 	machine__destroy(&l->machine);

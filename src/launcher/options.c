@@ -41,6 +41,10 @@ static const struct option_spec option_table[] = {
 	  "write the trace to FILE instead of stderr" },
 	{ "no-direct-traps", 0, OPTION_FLAG, FIELD(no_direct_traps), NULL,
 	  "send every trap through the Host (slower; for study)" },
+	{ "deterministic", 0, OPTION_FLAG, FIELD(deterministic), NULL,
+	  "virtual clock driven by executed instructions (repeatable runs)" },
+	{ "stats", 0, OPTION_FLAG, FIELD(stats), NULL,
+	  "print hypercall, trap, interrupt and exit counts at exit" },
 	{ "help", 'h', OPTION_HELP, 0, NULL, "show this help and exit" },
 	{ "version", 0, OPTION_VERSION, 0, NULL, "show the version and exit" },
 };

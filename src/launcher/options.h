@@ -28,6 +28,8 @@ struct launcher_options {
 	const char *trace_spec;      /* -d / --trace, or NULL */
 	const char *trace_file_path; /* -D / --trace-file, or NULL: stderr */
 	bool no_direct_traps;        /* every trap bounces through the Host */
+	bool deterministic;          /* virtual clock: repeatable runs */
+	bool stats;                  /* print statistics at exit */
 	char cmdline[BOOT_CMDLINE_MAX + 1];
 	/* Devices asked for on the command line, in order (--block=...). */
 	struct device_request devices[OPTIONS_MAX_DEVICE_REQUESTS];

@@ -22,30 +22,50 @@ static u64 now_ns(clockid_t clk)
 	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
 }
 
+/*
+ * The Guest's clock.  Real time by default; with --deterministic a virtual
+ * clock that advances by one nanosecond per byte of Guest instructions
+ * executed (counted per translation block, see switcher.c), and jumps
+ * ahead to the timer's deadline while the Guest halts.  Nothing the Guest
+ * can observe then depends on the host's speed.
+ */
 u64 shim_clock_ns(struct lguest *lg)
 {
-	(void)lg;
+	struct sim *sim = sim_of(lg);
+
+	if (lg->cfg.deterministic)
+		return sim->vclock;
 	return now_ns(CLOCK_MONOTONIC);
 }
+
+/* The virtual wall clock starts at 2026-01-01 00:00:00 UTC. */
+#define VIRTUAL_EPOCH 1767225600ull
 
 void shim_wallclock(struct lguest *lg, u32 *sec, u32 *nsec)
 {
 	struct timespec ts;
 
-	(void)lg;
+	if (lg->cfg.deterministic) {
+		u64 ns = sim_of(lg)->vclock;
+
+		*sec = (u32)(VIRTUAL_EPOCH + ns / 1000000000ull);
+		*nsec = (u32)(ns % 1000000000ull);
+		return;
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	*sec = (u32)ts.tv_sec;
 	*nsec = (u32)ts.tv_nsec;
 }
 
 /*
- * The Guest's TSC would be the host's raw TSC, whose rate we cannot know
- * reliably from user space: say 0, and the Guest uses lguest_data.time.
+ * The Guest's TSC runs at 1 GHz on the Guest's clock: we trap rdtsc
+ * (CR4.TSD) and answer with shim_clock_ns(), so the TSC agrees with
+ * lguest_data.time and with the timer in both modes.
  */
 u32 shim_tsc_khz(struct lguest *lg)
 {
 	(void)lg;
-	return 0;
+	return 1000000;
 }
 
 static void abs_timespec(u64 ns, struct timespec *ts)
@@ -76,6 +96,11 @@ void shim_timer_arm(struct lg_cpu *cpu, u64 deadline_ns)
 {
 	struct sim *sim = sim_of(cpu->lg);
 
+	/* On the virtual clock the block hook watches the deadline. */
+	if (cpu->lg->cfg.deterministic) {
+		sim->vdeadline = deadline_ns;
+		return;
+	}
 	pthread_mutex_lock(&sim->lock);
 	sim->timer_deadline = deadline_ns;
 	pthread_cond_broadcast(&sim->cond);
@@ -88,6 +113,12 @@ void shim_wait(struct lg_cpu *cpu, u64 deadline_ns)
 	struct sim *sim = sim_of(cpu->lg);
 	struct timespec ts;
 
+	/* Virtual time: nothing happens while the Guest halts, so skip. */
+	if (cpu->lg->cfg.deterministic && deadline_ns) {
+		if (sim->vclock < deadline_ns)
+			sim->vclock = deadline_ns;
+		return;
+	}
 	pthread_mutex_lock(&sim->lock);
 	while (!__atomic_load_n(&sim->kick_pending, __ATOMIC_SEQ_CST)) {
 		if (!deadline_ns) {

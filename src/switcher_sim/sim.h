@@ -69,7 +69,11 @@ struct sim {
 	int running;		/* atomic: inside uc_emu_start */
 	u64 timer_deadline;
 
-	uc_hook hook_intr, hook_in, hook_out;
+	/* --deterministic: the virtual clock and the timer's deadline on it. */
+	u64 vclock;
+	u64 vdeadline;
+
+	uc_hook hook_intr, hook_in, hook_out, hook_block;
 };
 
 static inline struct sim *sim_of(struct lguest *lg)

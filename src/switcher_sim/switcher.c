@@ -27,8 +27,11 @@
 /* CR0 as a 32-bit Linux host runs: PE MP ET NE WP AM PG (TS on demand). */
 #define GUEST_CR0 0x80050033u
 #define CR0_TS 0x8u
-/* CR4: OSFXSR and OSXMMEXCPT, which the Guest cannot set itself. */
-#define GUEST_CR4 0x600u
+/*
+ * CR4: OSFXSR and OSXMMEXCPT, which the Guest cannot set itself, and TSD
+ * so that rdtsc traps and we answer from the Guest's clock.
+ */
+#define GUEST_CR4 0x604u
 
 static const int seg_regs[6] = { UC_X86_REG_SS, UC_X86_REG_CS, UC_X86_REG_DS,
 				 UC_X86_REG_ES, UC_X86_REG_FS, UC_X86_REG_GS };
@@ -83,10 +86,12 @@ static int current_cpl(struct sim *sim)
 
 /*
  * Translate a Guest virtual address as the CPU would for a supervisor
- * write, through the shadow directory in CR3.  Used to push direct-trap
- * frames; false means "the CPU would fault": we let the Host deliver.
+ * access, through the shadow directory in CR3: need is the entry bits the
+ * access requires (present, and RW for a write).  Used to push direct-trap
+ * frames and read instructions; NULL means "the CPU would fault": then the
+ * Host takes over.
  */
-static u8 *shadow_write_ptr(struct sim *sim, u32 vaddr)
+static u8 *shadow_ptr(struct sim *sim, u32 vaddr, u32 need)
 {
 	struct lguest *lg = sim->lg;
 	u32 *pgdir = shim_page(lg, sim->cur_cr3), *ptes, pde, pte, phys;
@@ -94,13 +99,13 @@ static u8 *shadow_write_ptr(struct sim *sim, u32 vaddr)
 	if (!pgdir)
 		return NULL;
 	pde = pgdir[vaddr >> 22];
-	if ((pde & 3) != 3)
+	if ((pde & need) != need)
 		return NULL;
 	ptes = shim_page(lg, pde & PAGE_MASK);
 	if (!ptes)
 		return NULL;
 	pte = ptes[(vaddr >> 12) & 1023];
-	if ((pte & 3) != 3)
+	if ((pte & need) != need)
 		return NULL;
 	phys = (pte & PAGE_MASK) | (vaddr & ~PAGE_MASK);
 	if (!lguest_address_ok(lg, phys, 4))
@@ -113,7 +118,7 @@ static bool push_shadow(struct sim *sim, u32 *esp, u32 val)
 	u8 *p;
 
 	*esp -= 4;
-	p = shadow_write_ptr(sim, *esp);
+	p = shadow_ptr(sim, *esp, 3);
 	if (!p)
 		return false;
 	memcpy(p, &val, 4);
@@ -220,6 +225,52 @@ static void handle_vector(struct sim *sim, unsigned int vec, u32 errcode,
 }
 
 /*
+ * rdtsc with CR4.TSD set raises #GP(0).  Answer it as a 1 GHz TSC on the
+ * Guest's clock (shim_tsc_khz) and step over it, without leaving the
+ * Guest.  True if that is what this #GP was.
+ */
+static bool emulate_rdtsc(struct sim *sim)
+{
+	u32 eip, lo, hi;
+	const u8 *insn;
+	u64 tsc;
+
+	uc_reg_read(sim->uc, UC_X86_REG_EIP, &eip);
+	if ((eip & ~PAGE_MASK) > PAGE_SIZE - 2)
+		return false;
+	insn = shadow_ptr(sim, eip, 1);
+	if (!insn || insn[0] != 0x0F || insn[1] != 0x31)
+		return false;
+	tsc = shim_clock_ns(sim->lg);
+	lo = (u32)tsc;
+	hi = (u32)(tsc >> 32);
+	eip += 2;
+	uc_reg_write(sim->uc, UC_X86_REG_EAX, &lo);
+	uc_reg_write(sim->uc, UC_X86_REG_EDX, &hi);
+	uc_reg_write(sim->uc, UC_X86_REG_EIP, &eip);
+	return true;
+}
+
+/*
+ * --deterministic: the virtual clock advances by the size of every
+ * translation block the Guest runs, and the timer fires at a block
+ * boundary, so the Guest sees the same interrupts at the same places in
+ * every run.
+ */
+static void hook_block(uc_engine *uc, uint64_t address, uint32_t size,
+		       void *data)
+{
+	struct sim *sim = data;
+
+	(void)uc;
+	(void)address;
+	sim->vclock += size;
+	if (sim->vdeadline && sim->vclock >= sim->vdeadline &&
+	    !sim->exit_requested)
+		exit_to_host(sim, LGUEST_TRAP_KICK, 0);
+}
+
+/*
  * Unicorn: never vectors through the IDT; every interrupt and exception
  * comes here.  Vectors 20-31 and 32 and up can only be "int n" (the CPU
  * raises no exception there); for the others the saved context tells us
@@ -240,6 +291,8 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *data)
 		exit_to_host(sim, LGUEST_TRAP_ENTRY_FAILED, 0);
 		return;
 	}
+	if (intno == 13 && !is_int && errcode == 0 && emulate_rdtsc(sim))
+		return;
 	handle_vector(sim, intno, is_int ? 0 : errcode, is_int);
 }
 
@@ -592,6 +645,13 @@ int shim_switcher_create(struct lguest *lg)
 			1, 0, UC_X86_INS_IN) != UC_ERR_OK ||
 	    uc_hook_add(sim->uc, &sim->hook_out, UC_HOOK_INSN, (void *)hook_out,
 			sim, 1, 0, UC_X86_INS_OUT) != UC_ERR_OK) {
+		snprintf(lg->error, sizeof(lg->error), "cannot hook the CPU");
+		err = -EIO;
+		goto fail;
+	}
+	if (lg->cfg.deterministic &&
+	    uc_hook_add(sim->uc, &sim->hook_block, UC_HOOK_BLOCK,
+			(void *)hook_block, sim, 1, 0) != UC_ERR_OK) {
 		snprintf(lg->error, sizeof(lg->error), "cannot hook the CPU");
 		err = -EIO;
 		goto fail;
