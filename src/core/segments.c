@@ -20,8 +20,15 @@ bool is_host_gdt_entry(unsigned int num)
 
 /*
  * Make a Guest entry harmless: a DPL 0 segment becomes DPL 1 (the Guest
- * kernel runs at ring 1), and the accessed bit is set.  Applied to every
- * Guest entry, even empty ones: on those it changes nothing that matters.
+ * kernel runs at ring 1), and the accessed bit is set so the CPU never
+ * writes to the read-only page.  Applied to every Guest entry, even empty
+ * ones: on those it changes nothing that matters.
+ *
+ * One rule 4.4 did not need: a system descriptor (call gate, task gate,
+ * TSS, LDT) is made not-present.  On hardware the CPU's checks keep the
+ * Guest out of ring 0 through them; Unicorn's emulation of call gates and
+ * task switches can take the CPU to ring 0 or abort the whole process
+ * (facts doc section 2), and a 4.4 Guest never loads one.
  */
 static void fixup_gdt_table(struct lg_cpu *cpu, unsigned int start,
 			    unsigned int end)
@@ -33,6 +40,10 @@ static void fixup_gdt_table(struct lg_cpu *cpu, unsigned int start,
 
 		if (is_host_gdt_entry(i))
 			continue;
+		if (!(d->b & 0x1000)) { /* S = 0: a system descriptor */
+			d->b &= ~0x8000u;
+			continue;
+		}
 		if (desc_dpl(d) == 0)
 			d->b |= GUEST_PL << 13;
 		d->b |= 0x00000100; /* accessed */
