@@ -37,6 +37,14 @@ const char *hcall_name(u32 nr)
 	return "unknown";
 }
 
+/* Statistics by call number; every number 4.4 did not know shares [31]. */
+static void count_hcall(struct lg_cpu *cpu, u32 nr)
+{
+	bool known = nr < 31 && strcmp(hcall_name(nr), "unknown") != 0;
+
+	cpu->stats.hcalls[known ? nr : 31]++;
+}
+
 static void trace_hcall(struct lg_cpu *cpu, const struct hcall_args *a,
 			bool async)
 {
@@ -169,7 +177,7 @@ static void do_async_hcalls(struct lg_cpu *cpu)
 		if (!lgread(cpu, &args, lg->lguest_data + LGD_HCALLS +
 				  n * sizeof(args), sizeof(args)))
 			return;
-		cpu->stats.hcalls[args.arg0 < 31 ? args.arg0 : 31]++;
+		count_hcall(cpu, args.arg0);
 		if (lg->trace_mask & LG_TRACE_HCALL)
 			trace_hcall(cpu, &args, true);
 		do_hcall(cpu, &args);
@@ -201,6 +209,7 @@ static void initialize(struct lg_cpu *cpu)
 		return;
 	}
 	lg->lguest_data = gpa;
+	lg->lguest_data_registered = true;
 
 	lgwrite_u32(cpu, gpa + LGD_TSC_KHZ, shim_tsc_khz(lg));
 	{
@@ -234,11 +243,10 @@ void do_hypercalls(struct lg_cpu *cpu)
 	struct hcall_args *args = cpu->hcall;
 
 	cpu->hcall = NULL;
-	cpu->stats.hcalls[args->arg0 < 31 ? args->arg0 : 31]++;
-	if (lg->trace_mask & LG_TRACE_HCALL)
-		trace_hcall(cpu, args, false);
-
-	if (!lg->lguest_data) {
+	if (!lg->lguest_data_registered) {
+		count_hcall(cpu, args->arg0);
+		if (lg->trace_mask & LG_TRACE_HCALL)
+			trace_hcall(cpu, args, false);
 		cpu->hcall = args;
 		initialize(cpu);
 		cpu->hcall = NULL;
@@ -252,5 +260,9 @@ void do_hypercalls(struct lg_cpu *cpu)
 		cpu->hcall = args;
 		return;
 	}
+	/* Counted and traced here, after the ring entries that ran first. */
+	count_hcall(cpu, args->arg0);
+	if (lg->trace_mask & LG_TRACE_HCALL)
+		trace_hcall(cpu, args, false);
 	do_hcall(cpu, args);
 }

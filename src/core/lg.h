@@ -189,8 +189,6 @@ struct pgdir {
 	u32 *pgdir;	/* host pointer to our 1024 entries */
 };
 #define NR_PGDIRS 4
-/* gpgdir value meaning "linear mode: the Guest has no page tables yet". */
-#define LINEAR_PGDIR 0xFFFFFFFFu
 
 /* Statistics kept for --stats and the tests. */
 struct lg_stats {
@@ -226,6 +224,10 @@ struct lg_cpu {
 	/* The Guest's idea of CR0.TS (LHCALL_TS). */
 	u32 ts;
 
+	/* Until the first NEW_PGTABLE the Guest has no page tables of its
+	 * own: every address maps to itself ("linear mode"). */
+	bool linear_pages;
+
 	/* The shadow page directory in use (index into lg->pgdirs). */
 	unsigned int cpu_pgd;
 	u32 shadow_cr3;		/* its physical address, for the CPU */
@@ -259,7 +261,8 @@ struct lguest {
 	u32 pfn_limit;		/* RAM pages */
 	u32 device_limit;	/* first page above the MMIO window */
 
-	/* Where the Guest's struct lguest_data is (0: before LGUEST_INIT). */
+	/* Where the Guest's struct lguest_data is, once LGUEST_INIT told us. */
+	bool lguest_data_registered;
 	u32 lguest_data;
 	u32 kernel_address;
 	u32 noirq_iret;

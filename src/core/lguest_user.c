@@ -29,6 +29,14 @@ struct lguest *lguest_open(const struct lguest_config *cfg)
  * start.  We build the CPU (the Switcher), the per-CPU page, the first
  * shadow page table (linear mode) and the vCPU.
  */
+static void free_pages(struct lguest *lg)
+{
+	if (lg->pages)
+		shim_free_page(lg, lg->pages_phys);
+	lg->pages = NULL;
+	lg->pages_phys = 0;
+}
+
 int lguest_initialize(struct lguest *lg, void *base, uint32_t pfn_limit,
 		      uint32_t start, uint32_t device_limit)
 {
@@ -67,6 +75,7 @@ int lguest_initialize(struct lguest *lg, void *base, uint32_t pfn_limit,
 	if (err) {
 		snprintf(lg->error, sizeof(lg->error), "out of host pages");
 		free_guest_pagetable(lg);
+		free_pages(lg);
 		shim_switcher_destroy(lg);
 		return err;
 	}
@@ -140,7 +149,7 @@ int lguest_trap(struct lguest *lg, unsigned int trapnum)
 		return -ENOENT;
 	if (trapnum >= IDT_ENTRIES)
 		return -EINVAL;
-	if (trapnum == 14 && lg->lguest_data)
+	if (trapnum == 14 && lg->lguest_data_registered)
 		lgwrite_u32(cpu, lg->lguest_data + LGD_CR2, cpu->arch_cr2);
 	if (!deliver_trap(cpu, trapnum))
 		return -EINVAL;
@@ -191,6 +200,7 @@ void lguest_close(struct lguest *lg)
 	if (lg->initialized) {
 		lguest_cpu_free(&lg->cpus[0]);
 		free_guest_pagetable(lg);
+		free_pages(lg);
 		shim_switcher_destroy(lg);
 	}
 	free(lg);

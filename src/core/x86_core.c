@@ -151,7 +151,7 @@ void lguest_arch_handle_trap(struct lg_cpu *cpu)
 			}
 		}
 		/* A fault the Guest must see: it reads cr2 from lguest_data. */
-		if (lg->lguest_data)
+		if (lg->lguest_data_registered)
 			lgwrite_u32(cpu, lg->lguest_data + LGD_CR2, cpu->arch_cr2);
 		reflect_trap(cpu, num);
 		return;

@@ -62,7 +62,7 @@ static struct pgdir *current_pgdir(struct lg_cpu *cpu)
 /* Before the Guest's first NEW_PGTABLE we make its page tables up. */
 static bool linear_mode(struct lg_cpu *cpu)
 {
-	return current_pgdir(cpu)->gpgdir == LINEAR_PGDIR;
+	return cpu->linear_pages;
 }
 
 /* The first page-directory slot that is the kernel's (same in all). */
@@ -398,6 +398,7 @@ void guest_new_pagetable(struct lg_cpu *cpu, u32 pgtable)
 		/* The made-up tables are of no further use: the slot they
 		 * were in starts again, empty, for the Guest's own. */
 		release_all_pagetables(lg);
+		cpu->linear_pages = false;
 		idx = cpu->cpu_pgd;
 		lg->pgdirs[idx].gpgdir = pgtable;
 		blank = true;
@@ -530,12 +531,14 @@ int init_guest_pagetable(struct lguest *lg)
 	pgd->pgdir = shim_alloc_page(lg, &pgd->shadow_phys);
 	if (!pgd->pgdir)
 		return -12;
-	pgd->gpgdir = LINEAR_PGDIR;
+	/* Tagged with no Guest directory: linear mode has none. */
+	pgd->gpgdir = 0xFFFFFFFFu;
 	return 0;
 }
 
 int page_table_guest_data_init(struct lg_cpu *cpu)
 {
+	cpu->linear_pages = true;
 	switch_to_pgdir(cpu, 0);
 	return 0;
 }

@@ -135,7 +135,7 @@ static bool push_shadow(struct sim *sim, u32 *esp, u32 val)
  * fault doing it: then the Host delivers it by hand instead.
  */
 static bool deliver_direct(struct sim *sim, unsigned int vec, u32 errcode,
-			   const struct desc_struct *gate)
+			   bool is_int, const struct desc_struct *gate)
 {
 	struct lguest_ro_state *state = sim->lg->pages;
 	u32 sel = gate_selector(gate);
@@ -168,7 +168,8 @@ static bool deliver_direct(struct sim *sim, unsigned int vec, u32 errcode,
 	if (!push_shadow(sim, &esp, r[2]) || !push_shadow(sim, &esp, r[1]) ||
 	    !push_shadow(sim, &esp, r[0]))
 		return false;
-	if (has_err(vec) && !push_shadow(sim, &esp, errcode))
+	/* "int n" never pushes an error code, whatever the vector. */
+	if (!is_int && has_err(vec) && !push_shadow(sim, &esp, errcode))
 		return false;
 
 	if (sim->cpl != GUEST_PL) {
@@ -220,7 +221,7 @@ static void handle_vector(struct sim *sim, unsigned int vec, u32 errcode,
 		exit_to_host(sim, vec, errcode);
 		return;
 	}
-	if (!deliver_direct(sim, vec, errcode, gate))
+	if (!deliver_direct(sim, vec, errcode, is_int, gate))
 		exit_to_host(sim, vec, errcode);
 }
 

@@ -58,7 +58,7 @@ bool push_guest_interrupt_stack(struct lg_cpu *cpu, bool has_errcode)
 	}
 
 	eflags = regs->eflags;
-	if (lg->lguest_data &&
+	if (lg->lguest_data_registered &&
 	    !(lgread_u32(cpu, lg->lguest_data + LGD_IRQ_ENABLED) & X86_EFLAGS_IF))
 		eflags &= ~X86_EFLAGS_IF;
 
@@ -87,7 +87,7 @@ void guest_run_interrupt(struct lg_cpu *cpu, u32 lo, u32 hi)
 	regs->eip = gate_offset(&gate);
 	regs->eflags &= ~(X86_EFLAGS_TF | X86_EFLAGS_VM | X86_EFLAGS_RF |
 			  X86_EFLAGS_NT);
-	if (desc_type(&gate) == GATE_INTERRUPT && cpu->lg->lguest_data)
+	if (desc_type(&gate) == GATE_INTERRUPT && cpu->lg->lguest_data_registered)
 		lgwrite_u32(cpu, cpu->lg->lguest_data + LGD_IRQ_ENABLED, 0);
 }
 
@@ -139,7 +139,7 @@ unsigned int interrupt_pending(struct lg_cpu *cpu, bool *more)
 	unsigned int irq;
 
 	*more = false;
-	if (!lg->lguest_data)
+	if (!lg->lguest_data_registered)
 		return LGUEST_IRQS;
 	pending = __atomic_load_n(&cpu->irqs_pending, __ATOMIC_SEQ_CST);
 	if (!pending)
@@ -174,7 +174,7 @@ void try_deliver_interrupt(struct lg_cpu *cpu, unsigned int irq, bool more)
 	struct lguest_regs *regs = &cpu->regs;
 	struct desc_struct *gate;
 
-	if (!lg->lguest_data)
+	if (!lg->lguest_data_registered)
 		return;
 
 	if (cpu->halted) {

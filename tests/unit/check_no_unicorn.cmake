@@ -1,0 +1,32 @@
+# check_no_unicorn.cmake - fail if any file under DIRS ("|"-separated)
+# includes a Unicorn header, or the Switcher simulation's private sim.h
+# (which includes it).  The Host logic sees the world only through shim.h.
+#
+#   cmake -DDIRS="src/core|src/traps|src/mmu" -P check_no_unicorn.cmake
+if(NOT DIRS)
+  message(FATAL_ERROR "check_no_unicorn: pass -DDIRS=dir|dir|...")
+endif()
+string(REPLACE "|" ";" dirs "${DIRS}")
+set(offences "")
+set(nfiles 0)
+foreach(dir ${dirs})
+  if(NOT IS_DIRECTORY "${dir}")
+    message(FATAL_ERROR "check_no_unicorn: no directory ${dir}")
+  endif()
+  file(GLOB_RECURSE files LIST_DIRECTORIES false "${dir}/*")
+  foreach(f ${files})
+    math(EXPR nfiles "${nfiles} + 1")
+    file(STRINGS "${f}" lines
+      REGEX "^[ \t]*#[ \t]*include[ \t]*[<\"]([^>\"]*/)?(unicorn[^>\"]*|sim\\.h)[>\"]")
+    foreach(line ${lines})
+      string(APPEND offences "  ${f}: ${line}\n")
+    endforeach()
+  endforeach()
+endforeach()
+if(nfiles EQUAL 0)
+  message(FATAL_ERROR "check_no_unicorn: no files under ${DIRS}")
+endif()
+if(offences)
+  message(FATAL_ERROR "Host files must see the world only through shim.h:\n${offences}")
+endif()
+message(STATUS "check_no_unicorn: ${nfiles} files, no unicorn include")
