@@ -2,12 +2,10 @@
  * clock.c - time, the Guest's one-shot timer, and kicks.
  *
  * A kick must get the run loop's attention even while the Guest runs
- * inside uc_emu_start().  uc_emu_stop() does that, except that Unicorn
- * drops a stop that arrives while uc_emu_start() is still starting up
- * (measured on 2.1.x: 3-7% of stops).  So a kick is a flag the run loop
- * checks before every entry, and a kicker thread re-sends the stop until
- * the run loop has taken the flag.  The same thread wakes up for the
- * Guest's timer.
+ * inside uc_emu_start().  It is a flag: the run loop checks it before
+ * every entry, and the block hook (switcher.c) at every translation-block
+ * boundary while the Guest runs.  A kicker thread sets it when the
+ * Guest's timer is due.
  */
 #include <errno.h>
 #include <time.h>
@@ -135,9 +133,9 @@ void shim_wait(struct lg_cpu *cpu, u64 deadline_ns)
 }
 
 /*
- * The kicker: sleeps until the timer is due or a kick is pending, and
- * while the Guest is running and the kick has not been taken, stops the
- * CPU every 100 microseconds.
+ * The kicker: sleeps until the Guest's timer is due, then kicks.  It never
+ * stops the CPU itself: the block hook notices a pending kick at the next
+ * block boundary (see hook_block() in switcher.c for why).
  */
 static void *kicker_thread(void *arg)
 {
@@ -146,21 +144,12 @@ static void *kicker_thread(void *arg)
 
 	pthread_mutex_lock(&sim->lock);
 	while (!sim->kicker_stop) {
-		u64 now = now_ns(CLOCK_MONOTONIC);
-
-		if (sim->timer_deadline && now >= sim->timer_deadline) {
+		if (sim->timer_deadline &&
+		    now_ns(CLOCK_MONOTONIC) >= sim->timer_deadline) {
 			/* Due: the run loop's check_timer() raises IRQ 0. */
 			sim->timer_deadline = 0;
 			__atomic_store_n(&sim->kick_pending, 1, __ATOMIC_SEQ_CST);
 			pthread_cond_broadcast(&sim->cond);
-		}
-		if (__atomic_load_n(&sim->kick_pending, __ATOMIC_SEQ_CST)) {
-			/* Until the run loop takes it (it may be just about
-			 * to enter the Guest, so keep looking). */
-			if (__atomic_load_n(&sim->running, __ATOMIC_SEQ_CST))
-				uc_emu_stop(sim->uc);
-			abs_timespec(now + 100000, &ts);
-			pthread_cond_timedwait(&sim->cond, &sim->lock, &ts);
 		} else if (sim->timer_deadline) {
 			abs_timespec(sim->timer_deadline, &ts);
 			pthread_cond_timedwait(&sim->cond, &sim->lock, &ts);

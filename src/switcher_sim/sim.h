@@ -57,8 +57,6 @@ struct sim {
 	u32 exit_trapnum, exit_errcode;
 	bool io_fault;		/* an in/out that must become #GP(0) */
 	u32 io_fault_eip;
-	bool unexplained_stop;	/* the last run ended for no known reason */
-	u32 unexplained_eip;
 
 	/* Kicks and the timer (clock.c). */
 	pthread_mutex_t lock;
@@ -66,7 +64,6 @@ struct sim {
 	pthread_t kicker;
 	bool clock_inited, kicker_started, kicker_stop;
 	int kick_pending;	/* atomic: someone wants the run loop */
-	int running;		/* atomic: inside uc_emu_start */
 	u64 timer_deadline;
 
 	/* --deterministic: the virtual clock and the timer's deadline on it. */

@@ -266,8 +266,19 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size,
 	(void)uc;
 	(void)address;
 	sim->vclock += size;
-	if (sim->vdeadline && sim->vclock >= sim->vdeadline &&
-	    !sim->exit_requested)
+	if (sim->exit_requested)
+		return;
+	/*
+	 * Unicorn: kicks are taken here, at a block boundary, never by an
+	 * asynchronous uc_emu_stop().  2.1.1 honours a pending stop after
+	 * any memory access inside a block but then reports EIP as the
+	 * block's start, so resuming re-runs the block's first
+	 * instructions on registers they already changed.  A stop asked for
+	 * in the block hook is honoured by the block's prologue, before any
+	 * of its instructions ran.
+	 */
+	if (__atomic_load_n(&sim->kick_pending, __ATOMIC_SEQ_CST) ||
+	    (sim->vdeadline && sim->vclock >= sim->vdeadline))
 		exit_to_host(sim, LGUEST_TRAP_KICK, 0);
 }
 
@@ -420,14 +431,20 @@ static void load_registers(struct sim *sim, const struct lguest_regs *regs)
 	/* The real IF is always on; IOPL stays 0 so cli/sti/in trap. */
 	u32 eflags = (regs->eflags | X86_EFLAGS_IF | 0x2) &
 		     ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM);
-	int ids[9] = { UC_X86_REG_EAX, UC_X86_REG_EBX, UC_X86_REG_ECX,
-		       UC_X86_REG_EDX, UC_X86_REG_ESI, UC_X86_REG_EDI,
-		       UC_X86_REG_EBP, UC_X86_REG_ESP, UC_X86_REG_EFLAGS };
-	const void *ptrs[9] = { &regs->eax, &regs->ebx, &regs->ecx, &regs->edx,
-				&regs->esi, &regs->edi, &regs->ebp, &regs->esp,
-				&eflags };
+	/*
+	 * EIP too: a kick taken before uc_emu_start() saves the registers
+	 * back from the CPU, and a stale EIP there would undo a trap or
+	 * interrupt the Host just delivered.
+	 */
+	int ids[10] = { UC_X86_REG_EAX, UC_X86_REG_EBX, UC_X86_REG_ECX,
+			UC_X86_REG_EDX, UC_X86_REG_ESI, UC_X86_REG_EDI,
+			UC_X86_REG_EBP, UC_X86_REG_ESP, UC_X86_REG_EFLAGS,
+			UC_X86_REG_EIP };
+	const void *ptrs[10] = { &regs->eax, &regs->ebx, &regs->ecx,
+				 &regs->edx, &regs->esi, &regs->edi,
+				 &regs->ebp, &regs->esp, &eflags, &regs->eip };
 
-	uc_reg_write_batch(sim->uc, ids, (void *const *)ptrs, 9);
+	uc_reg_write_batch(sim->uc, ids, (void *const *)ptrs, 10);
 }
 
 static void save_registers(struct sim *sim, struct lguest_regs *regs)
@@ -517,20 +534,13 @@ void shim_run_guest(struct lg_cpu *cpu)
 
 		sim->exit_requested = false;
 		sim->io_fault = false;
-		__atomic_store_n(&sim->running, 1, __ATOMIC_SEQ_CST);
 		if (sim_take_kick(sim)) {
-			__atomic_store_n(&sim->running, 0, __ATOMIC_SEQ_CST);
 			regs->trapnum = LGUEST_TRAP_KICK;
 			break;
 		}
 		/* Unicorn: no until, count or timeout: each has a cost or a
 		 * trap of its own (facts doc section 5). */
 		err = uc_emu_start(sim->uc, eip, 0, 0, 0);
-		/* Under the lock: the kicker stops the CPU only while it holds
-		 * the lock and sees us running, so no stop outlives this run. */
-		pthread_mutex_lock(&sim->lock);
-		__atomic_store_n(&sim->running, 0, __ATOMIC_SEQ_CST);
-		pthread_mutex_unlock(&sim->lock);
 		uc_reg_read(sim->uc, UC_X86_REG_EIP, &regs->eip);
 
 		if (sim->io_fault) {
@@ -543,6 +553,8 @@ void shim_run_guest(struct lg_cpu *cpu)
 		if (sim->exit_requested) {
 			regs->trapnum = sim->exit_trapnum;
 			regs->errcode = sim->exit_errcode;
+			if (regs->trapnum == LGUEST_TRAP_KICK)
+				sim_take_kick(sim);
 			break;
 		}
 		if (err == UC_ERR_INSN_INVALID) {
@@ -564,27 +576,14 @@ void shim_run_guest(struct lg_cpu *cpu)
 			regs->trapnum = LGUEST_TRAP_KICK;
 			return;
 		}
-		if (sim_take_kick(sim)) {
-			regs->trapnum = LGUEST_TRAP_KICK;
-			break;
-		}
 		/*
 		 * Unicorn: a triple fault ends the run with no error and no
-		 * hook called, and every later run ends the same way at once.
-		 * Nothing else should stop it unexplained; to be safe we call
-		 * it a triple fault only when it happens twice at one EIP.
+		 * hook called.  Every other stop comes from one of our hooks,
+		 * so an unexplained one is that.
 		 */
-		if (sim->unexplained_stop && sim->unexplained_eip == regs->eip) {
-			regs->trapnum = 8;
-			break;
-		}
-		sim->unexplained_stop = true;
-		sim->unexplained_eip = regs->eip;
-		regs->trapnum = LGUEST_TRAP_KICK;
+		regs->trapnum = 8;
 		break;
 	}
-	if (regs->trapnum != LGUEST_TRAP_KICK)
-		sim->unexplained_stop = false;
 	save_registers(sim, regs);
 	if (sim->io_fault)
 		regs->eip = sim->io_fault_eip;
@@ -650,8 +649,7 @@ int shim_switcher_create(struct lguest *lg)
 		err = -EIO;
 		goto fail;
 	}
-	if (lg->cfg.deterministic &&
-	    uc_hook_add(sim->uc, &sim->hook_block, UC_HOOK_BLOCK,
+	if (uc_hook_add(sim->uc, &sim->hook_block, UC_HOOK_BLOCK,
 			(void *)hook_block, sim, 1, 0) != UC_ERR_OK) {
 		snprintf(lg->error, sizeof(lg->error), "cannot hook the CPU");
 		err = -EIO;
