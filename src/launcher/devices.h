@@ -1,7 +1,7 @@
 /*
  * devices.h - how device models join the Guest.
  *
- * Each device model (virtio_console.c, later block, rng, net) is one file
+ * Each device model (virtio_console.c, virtio_blk.c, virtio_rng.c) is one file
  * that describes itself in a struct device_model and registers it with
  * DEVICE_MODEL(); nothing else names it.  devices__create() then builds the
  * Guest's devices: the always-present ones first (the console, which the

@@ -14,6 +14,7 @@ enum exit_status {
 	EXIT_STATUS_GUEST_KILLED = 3, /* the Host killed the Guest */
 	EXIT_STATUS_GUEST_CRASHED = 4, /* the Guest shut down for another reason */
 	EXIT_STATUS_EMULATOR_FAILED = 5, /* lguest-emu itself failed */
+	EXIT_STATUS_USER_QUIT = 6,   /* quit with the console's escape (Ctrl-A x) */
 };
 
 /* What the Guest's SHUTDOWN reason reads when it powered off. */

@@ -8,7 +8,14 @@
  * stray `cli`), devices, and deciding what the Guest's death means.
  *
  * The Host here is a library (lguest_user.h), not /dev/lguest; port I/O
- * comes to us as callbacks (port_io.c) rather than as #GP exits.
+ * comes to us as callbacks (port_io.c) rather than as #GP exits.  MMIO
+ * comes as lguest's pending trap 14, which mmio.c decodes and performs.
+ *
+ * Devices do their work in this thread, between two lguest_run() calls.
+ * The one other thread (io_loop.c) only waits for host input and breaks
+ * lguest_run() when there is some; a device that finds the Guest hostile,
+ * or the console's quit key, stops the machine, and this loop ends the
+ * run with the reason (machine.h).
  */
 #include <errno.h>
 #include <signal.h>
@@ -27,6 +34,7 @@
 #include "guest_memory.h"
 #include "input_file.h"
 #include "machine.h"
+#include "mmio.h"
 #include "options.h"
 #include "port_io.h"
 #include "report.h"
@@ -40,6 +48,7 @@ struct launcher {
 	struct guest_memory ram;
 	struct machine machine;
 	struct gp_emulator gp;
+	struct mmio_decoder mmio;
 	FILE *trace_file;
 	struct lguest *lg;
 };
@@ -133,11 +142,21 @@ static void raise_irq(void *opaque, unsigned line)
 	lguest_irq(opaque, line);
 }
 
+/* Host input, or a device stopping the machine: out of lguest_run() now. */
+static void kick(void *opaque)
+{
+	lguest_break(opaque);
+}
+
 static void create_devices(struct launcher *l)
 {
 	char err[512];
 
 	machine__init(&l->machine, l->ram.base, l->ram.size);
+	/* The console is the terminal lguest-emu runs in. */
+	l->machine.console_in_fd = STDIN_FILENO;
+	l->machine.console_out_fd = STDOUT_FILENO;
+	l->machine.console_raw_tty = true;
 	if (devices__create(&l->machine, l->options.devices,
 			    l->options.nr_devices, err, sizeof(err)) < 0)
 		die(EXIT_STATUS_BAD_INPUT, "%s", err);
@@ -160,6 +179,10 @@ static void start_host(struct launcher *l, uint32_t trace_mask, uint32_t entry)
 		die(EXIT_STATUS_EMULATOR_FAILED, "out of memory creating the Guest");
 	l->machine.raise_irq = raise_irq;
 	l->machine.irq_opaque = l->lg;
+	l->machine.kick = kick;
+	l->machine.kick_opaque = l->lg;
+	l->machine.io.kick = kick;
+	l->machine.io.kick_opaque = l->lg;
 
 	int r = lguest_initialize(l->lg, l->ram.base,
 				  (uint32_t)(l->ram.size / MACHINE_PAGE_SIZE), entry,
@@ -170,16 +193,22 @@ static void start_host(struct launcher *l, uint32_t trace_mask, uint32_t entry)
 		die(EXIT_STATUS_EMULATOR_FAILED, "cannot start the Guest: %s",
 		    why && why[0] ? why : strerror(-r));
 	}
-	if (gp_emulator__open(&l->gp, err, sizeof(err)) < 0)
+	if (gp_emulator__open(&l->gp, err, sizeof(err)) < 0 ||
+	    mmio_decoder__open(&l->mmio, err, sizeof(err)) < 0)
 		die(EXIT_STATUS_EMULATOR_FAILED, "%s", err);
+	if (io_loop__start(&l->machine.io) < 0)
+		die(EXIT_STATUS_EMULATOR_FAILED, "cannot start the I/O thread");
 }
 
 static void shut_down(struct launcher *l)
 {
+	/* No more kicks into a Host that is going away. */
+	io_loop__stop(&l->machine.io);
 	if (l->lg && l->options.stats)
 		lguest_print_stats(l->lg, stderr);
 	lguest_close(l->lg);
 	gp_emulator__close(&l->gp);
+	mmio_decoder__close(&l->mmio);
 	machine__destroy(&l->machine);
 	guest_memory__unmap(&l->ram);
 	if (l->trace_file)
@@ -231,13 +260,51 @@ static void emulate_general_protection(struct launcher *l,
 		    strerror(-r));
 }
 
+/* The Guest's registers, for mmio__emulate(). */
+static int get_reg(void *opaque, unsigned offset, uint32_t *value)
+{
+	return lguest_getreg(opaque, offset, value);
+}
+
+static int set_reg(void *opaque, unsigned offset, uint32_t value)
+{
+	return lguest_setreg(opaque, offset, value);
+}
+
+/*
+ * The Guest touched the device window: find the device, decode the
+ * instruction, do the access, and step over the instruction.  What we
+ * cannot do becomes the page fault it would have been.
+ */
 static void emulate_mmio(struct launcher *l,
 			 const struct lguest_pending *pending)
 {
-	/* No device answers MMIO yet: the Guest gets its page fault. */
-	report__warning("Guest accessed MMIO at 0x%x, where no device answers",
-			pending->addr);
-	reflect_trap(l, TRAP_PAGE_FAULT);
+	const struct mmio_registers regs = { l->lg, get_reg, set_reg };
+	const struct mmio_region *region;
+	struct mmio_access access;
+	char insn[160];
+
+	if (mmio__decode(&l->mmio, pending->insn, sizeof(pending->insn),
+			 &access) < 0) {
+		mmio__describe(&l->mmio, pending->insn, sizeof(pending->insn), insn,
+			       sizeof(insn));
+		report__warning("Guest accessed MMIO at 0x%x with an instruction we "
+				"cannot emulate, at eip 0x%x: %s",
+				pending->addr, get_register(l, LG_REG_EIP), insn);
+		reflect_trap(l, TRAP_PAGE_FAULT);
+		return;
+	}
+	region = machine__find_mmio(&l->machine, pending->addr, access.size);
+	if (!region) {
+		report__warning("Guest accessed MMIO at 0x%x (%u bytes), where no "
+				"device answers", pending->addr, access.size);
+		reflect_trap(l, TRAP_PAGE_FAULT);
+		return;
+	}
+	if (mmio__emulate(&access, region, pending->addr, &regs) < 0)
+		die(EXIT_STATUS_EMULATOR_FAILED,
+		    "cannot update the Guest's registers after MMIO at 0x%x",
+		    pending->addr);
 }
 
 static void handle_pending(struct launcher *l,
@@ -279,17 +346,35 @@ static void restart(struct launcher *l)
 	die(EXIT_STATUS_EMULATOR_FAILED, "cannot restart: %s", strerror(errno));
 }
 
+/* A device killed the Guest, or the user quit: the run ends here. */
+static enum exit_status machine_stopped(struct launcher *l,
+					enum machine_stop why)
+{
+	if (why == MACHINE_GUEST_KILLED) {
+		report__error("guest killed: %s", l->machine.stop_reason);
+		return EXIT_STATUS_GUEST_KILLED;
+	}
+	report__error("%s", l->machine.stop_reason);
+	return EXIT_STATUS_USER_QUIT;
+}
+
 static enum exit_status launcher__run(struct launcher *l)
 {
 	struct lguest_pending pending;
 
 	for (;;) {
 		int r = lguest_run(l->lg, &pending);
+		enum machine_stop stop;
 
-		if (r == (int)sizeof(pending)) {
+		/* Host input that arrived meanwhile (the I/O thread broke us out). */
+		io_loop__dispatch(&l->machine.io);
+		if (r == (int)sizeof(pending))
 			handle_pending(l, &pending);
+		stop = machine__stopped(&l->machine);
+		if (stop != MACHINE_RUNNING)
+			return machine_stopped(l, stop);
+		if (r == (int)sizeof(pending))
 			continue;
-		}
 		switch (r) {
 		case -EINTR:
 			continue;

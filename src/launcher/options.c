@@ -35,6 +35,10 @@ struct option_spec {
 static const struct option_spec option_table[] = {
 	{ "initrd", 0, OPTION_VALUE, FIELD(initrd_path), "FILE",
 	  "load FILE as the initial ramdisk" },
+	{ "block", 0, OPTION_DEVICE, 0, "FILE[,ro]",
+	  "a virtio disk on raw image FILE (,ro: read-only); repeatable" },
+	{ "rng", 0, OPTION_DEVICE, 0, NULL,
+	  "a virtio entropy device fed by the host's getrandom()" },
 	{ "trace", 'd', OPTION_VALUE, FIELD(trace_spec), "LIST",
 	  "trace Host events (comma-separated; \"-d help\")" },
 	{ "trace-file", 'D', OPTION_VALUE, FIELD(trace_file_path), "FILE",
@@ -286,7 +290,11 @@ void options__print_help(FILE *out, const char *trace_names)
 		"  3  the Host killed the Guest\n"
 		"  4  the Guest crashed (shut down for any reason but power-off)\n"
 		"  5  lguest-emu itself failed\n"
-		"Errors are one line on stderr, starting \"lguest-emu: \".\n");
+		"  6  quit from the console with Ctrl-A x\n"
+		"Errors are one line on stderr, starting \"lguest-emu: \".\n"
+		"\n"
+		"The console is this terminal (raw while the Guest runs): Ctrl-A x quits,\n"
+		"Ctrl-A Ctrl-A sends a Ctrl-A.\n");
 }
 
 void options__print_trace_categories(FILE *out, const char *trace_names)

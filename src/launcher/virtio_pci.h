@@ -9,16 +9,23 @@
  * queues and device configuration, through struct virtio_device_ops.
  *
  * BAR0 is reached two ways: through the PCI-configuration-access window
- * (capability at 0x84, which the Guest's early console uses) and, later,
- * as MMIO.  Both come to virtio_pci__bar_read/write.
+ * (capability at 0x84, which the Guest's early console uses) and as MMIO
+ * (the Host hands us the faulting access; mmio.c decodes it).  Both come
+ * to virtio_pci__bar_read/write.
+ *
+ * The transport also owns the virtqueues' registers and ring state; a
+ * device model takes chains with virtio_pci__pop(), gives them back with
+ * virtio_pci__push() and interrupts with virtio_pci__queue_done().
  */
 #ifndef LAUNCHER_VIRTIO_PCI_H
 #define LAUNCHER_VIRTIO_PCI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "pci.h"
+#include "virtqueue.h"
 
 struct machine;
 
@@ -107,34 +114,51 @@ enum virtio_common_offset {
 #define VIRTIO_PCI_MAX_QUEUES 4
 #define VIRTIO_ISR_QUEUE 0x1
 
+/* device_status bits (virtio 1.0 §2.1), in the order a driver sets them. */
+enum virtio_status {
+	VIRTIO_STATUS_ACKNOWLEDGE = 1,
+	VIRTIO_STATUS_DRIVER = 2,
+	VIRTIO_STATUS_FEATURES_OK = 8,
+	VIRTIO_STATUS_DRIVER_OK = 4,
+	VIRTIO_STATUS_NEEDS_RESET = 0x40, /* set by the device: it is broken */
+	VIRTIO_STATUS_FAILED = 0x80,      /* set by the driver: it gave up */
+};
+
 /* What a device model tells the transport about itself. */
 struct virtio_device_ops {
-	const char *name;
+	const char *name;           /* "virtio-blk": starts every message */
 	enum virtio_type type;
 	uint8_t pci_class, pci_subclass;
-	uint64_t features;          /* offered to the driver */
+	uint64_t features;          /* offered to the driver (the device may add) */
 	unsigned num_queues;        /* at most VIRTIO_PCI_MAX_QUEUES */
+	const char *const *queue_names; /* for messages; NULL for one queue */
 	unsigned config_size;       /* bytes of device configuration; 0: none */
 	/*
 	 * Device-configuration access at `offset` within it; the transport has
-	 * checked that the access lies inside config_size and is naturally
-	 * aligned.  Return 0, or -1 for an access the driver must not make.
+	 * checked that the access lies inside config_size.  Return 0, or -1
+	 * for an access the driver must not make.
 	 */
 	int (*config_read)(void *model, unsigned offset, unsigned size,
 			   uint32_t *value);
 	int (*config_write)(void *model, unsigned offset, unsigned size,
 			    uint32_t value);
-	/* The driver wrote queue `queue`'s index to the notify register. */
+	/*
+	 * Queue `queue` may have new buffers: the driver notified it, or set
+	 * DRIVER_OK with it enabled.  Called only while the device is live
+	 * (virtio_pci__pop() then finds the queue).
+	 */
 	void (*queue_notify)(void *model, unsigned queue);
-	/* The driver reset the device (status 0). */
+	/* The driver reset the device (status 0): drop any work in flight. */
 	void (*reset)(void *model);
 	void (*destroy)(void *model);
 };
 
+/* A queue's registers as the driver programs them, and its ring state. */
 struct virtio_queue {
 	uint16_t size;
 	uint16_t enable;
 	uint32_t desc[2], avail[2], used[2]; /* low, high halves */
+	struct virtqueue vq;                 /* valid while enabled */
 };
 
 struct virtio_pci_device {
@@ -144,14 +168,18 @@ struct virtio_pci_device {
 	unsigned slot, irq;
 	uint32_t bar0, bar0_size;
 	uint8_t config[PCI_CONFIG_SPACE_SIZE];
+	uint64_t features; /* offered: ops->features plus the instance's own */
 
 	/* Common configuration. */
 	uint32_t device_feature_select, driver_feature_select;
 	uint64_t driver_features;
+	bool driver_features_beyond_64; /* accepted a bit we cannot offer */
 	uint8_t status;
+	/* The driver broke a rule or gave up: no queue work until a reset. */
+	bool broken;
 	uint16_t queue_select;
 	struct virtio_queue queues[VIRTIO_PCI_MAX_QUEUES];
-	uint8_t isr;
+	uint8_t isr; /* accessed atomically */
 };
 
 /*
@@ -165,13 +193,48 @@ struct virtio_pci_device *virtio_pci__create(struct machine *machine,
 					     void *model, char *err,
 					     size_t errlen);
 
-/* BAR0 accesses of 1, 2 or 4 bytes: 0, or -1 if the driver broke the rules. */
+/*
+ * BAR0 accesses of 1, 2 or 4 bytes, as MMIO or through the configuration
+ * window.  They always complete (a read of something unreadable gives 0):
+ * 0, or -1 if the driver broke a rule, which has been reported on stderr
+ * and has stopped the device until the driver resets it (virtio 1.0's
+ * DEVICE_NEEDS_RESET).  The emulator never exits for a driver's mistake.
+ */
 int virtio_pci__bar_read(struct virtio_pci_device *dev, unsigned offset,
 			 unsigned size, uint32_t *value);
 int virtio_pci__bar_write(struct virtio_pci_device *dev, unsigned offset,
 			  unsigned size, uint32_t value);
 
-/* A queue has used buffers: set the ISR bit and raise the device's line. */
+/* ---- For device models ----------------------------------------------- */
+
+/* Did the driver accept feature `bit` (valid from FEATURES_OK on)? */
+bool virtio_pci__negotiated(const struct virtio_pci_device *dev, unsigned bit);
+
+/* Is the device live: DRIVER_OK set and not broken? */
+bool virtio_pci__live(const struct virtio_pci_device *dev);
+
+/*
+ * Take the next available chain of `queue`: 1, 0 if none (or the device
+ * is not live), -1 if the chain was hostile: the Guest has been killed
+ * with the reason, and the device is stopped.
+ */
+int virtio_pci__pop(struct virtio_pci_device *dev, unsigned queue,
+		    struct virtq_chain *chain);
+/* Return a chain to the driver with the number of bytes written into it. */
+void virtio_pci__push(struct virtio_pci_device *dev, unsigned queue,
+		      uint16_t head, uint32_t written);
+/*
+ * After pushing one or more chains: interrupt the driver unless it set
+ * NO_INTERRUPT (ISR bit 0, then the device's line).
+ */
+void virtio_pci__queue_done(struct virtio_pci_device *dev, unsigned queue);
+
+/* A chain broke the device's own rules: kill the Guest with the reason. */
+void virtio_pci__kill_guest(struct virtio_pci_device *dev, unsigned queue,
+			    const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Set ISR bit 0 and raise the device's line, unconditionally. */
 void virtio_pci__signal_queue(struct virtio_pci_device *dev);
 
 #endif /* LAUNCHER_VIRTIO_PCI_H */

@@ -6,14 +6,22 @@
 # Lines starting "lguest-emu: warning: " are left out of that count when
 # CLI_ALLOW_WARNINGS is set.  When CLI_EXPECT_STDOUT is set, stdout (without
 # its trailing newlines) must equal it; when CLI_EXPECT_STDOUT_LINE is set,
-# stdout must have a line equal to it.
+# stdout must have a line equal to it.  When CLI_EXPECT_STDERR is set, the
+# counted stderr (without its trailing newline) must equal it.  stdin is
+# /dev/null, or what `printf "$CLI_STDIN_PRINTF"` prints when that is set.
 expected=$1
 shift
 out=$(mktemp)
 errors=$(mktemp)
-trap 'rm -f "$out" "$errors" "$errors.counted"' EXIT
+input=$(mktemp)
+trap 'rm -f "$out" "$errors" "$errors.counted" "$input"' EXIT
 
-"$@" >"$out" 2>"$errors"
+if [ -n "${CLI_STDIN_PRINTF:-}" ]; then
+	# shellcheck disable=SC2059 # the variable is the format, on purpose
+	printf "$CLI_STDIN_PRINTF" >"$input"
+fi
+
+"$@" <"$input" >"$out" 2>"$errors"
 status=$?
 
 echo "exit status $status, stdout:"
@@ -38,6 +46,10 @@ if [ "${CLI_EXPECT_STDOUT+set}" = set ] && [ "$(cat "$out")" != "$CLI_EXPECT_STD
 fi
 if [ "${CLI_EXPECT_STDOUT_LINE+set}" = set ] && ! grep -qxF -- "$CLI_EXPECT_STDOUT_LINE" "$out"; then
 	echo "FAIL: expected a line '$CLI_EXPECT_STDOUT_LINE' on stdout"
+	exit 1
+fi
+if [ "${CLI_EXPECT_STDERR+set}" = set ] && [ "$(cat "$errors.counted")" != "$CLI_EXPECT_STDERR" ]; then
+	echo "FAIL: expected stderr '$CLI_EXPECT_STDERR'"
 	exit 1
 fi
 if [ "$expected" -eq 0 ]; then

@@ -10,13 +10,25 @@
  *   cli           a #GP on `cli` in the Guest kernel: expects EIP += 1
  *   cli-user      a #GP on `cli` in Guest user mode: expects trap 13 back
  *   rdmsr         a #GP on `rdmsr` in the Guest kernel: expects trap 13 back
- *   mmio:ADDR     an MMIO access: expects trap 14 back
+ *   mmio:ADDR[:HEX:LEN]  an MMIO access at ADDR by the instruction bytes HEX:
+ *                 expects EIP += LEN, or trap 14 back when LEN is 0 or
+ *                 HEX is missing
+ *   reg:R=V       set register R (eax, ebx, ..., esp) to V
+ *   expect:R=V    the Launcher must have left V in register R
+ *   poke:GPA:HEX  write bytes into Guest RAM
+ *   expect-mem:GPA:HEX  Guest RAM must hold these bytes
+ *   bar:SLOT:OFFSET:SIZE:VALUE  a BAR0 write to the device in SLOT through
+ *                 its PCI configuration window (port I/O, as the early
+ *                 console does)
+ *   wait-kick     wait (up to 5 s) until the Launcher has called
+ *                 lguest_break() at least once, then return -EINTR
  *   eintr         lguest_run() is interrupted
  *   restart       the Guest asks for a reboot (only in the first process)
  *   poweroff | panic:TEXT | kill:TEXT    the Guest dies
  *
  * A Launcher that does not do what a step expects gets its Guest killed
- * with a reason starting "fake:".  LGUEST_FAKE_INIT=fail makes
+ * with a reason starting "fake:".  lguest_break() makes the next step
+ * boundary return -EINTR, as the Host does.  LGUEST_FAKE_INIT=fail makes
  * lguest_initialize() fail with -EIO; LGUEST_FAKE_TRAP=fail makes
  * lguest_trap() fail with -EINVAL.
  */
@@ -25,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lguest_user.h"
 
@@ -32,11 +45,17 @@
 #define GUEST_KERNEL_CS 0x61
 #define GUEST_USER_CS 0x73
 
+#define NR_REGS 17
+
 struct lguest {
 	struct lguest_io_ops io;
 	bool initialized;
+	uint8_t *ram;
+	uint32_t ram_size;
 	char *script, *next_step;
 	uint32_t eip, cs;
+	uint32_t regs[NR_REGS]; /* by lguest_reg_offset / 4 */
+	int break_requested, kicks; /* accessed atomically */
 	/* What the current step expects the Launcher to have done. */
 	uint32_t expected_eip;
 	int expected_trap; /* -1: none */
@@ -83,6 +102,8 @@ int lguest_initialize(struct lguest *lg, void *base, uint32_t pfn_limit,
 	if (mode && strcmp(mode, "fail") == 0)
 		return -EIO;
 	lg->initialized = true;
+	lg->ram = base;
+	lg->ram_size = pfn_limit * 4096;
 	lg->eip = start;
 	lg->expected_eip = start;
 	lg->cs = GUEST_KERNEL_CS;
@@ -147,6 +168,82 @@ static void early_console_write(struct lguest *lg, const char *text)
 	}
 }
 
+/* A BAR0 write through the device's configuration window (cap 0x84). */
+static int bar_write(struct lguest *lg, unsigned slot, unsigned offset,
+		     unsigned size, uint32_t value)
+{
+	uint32_t select = 0x80000000u | slot << 11;
+	const unsigned cap = 0x84;
+	const struct { unsigned at, size; uint32_t value; } writes[] = {
+		{ cap + 4, 1, 0 }, { cap + 12, 4, size }, { cap + 8, 4, offset },
+		{ cap + 16, 4, value },
+	};
+
+	for (unsigned i = 0; i < 4; i++) {
+		lg->io.port_out(lg->io.opaque, 0xCF8, 4, select | (writes[i].at & 0xFC));
+		if (lg->io.port_out(lg->io.opaque, 0xCFC + (writes[i].at & 3),
+				    writes[i].size, writes[i].value) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- Registers and memory ------------------------------------------------ */
+
+static const char *const reg_names[] = {
+	[LG_REG_EBX / 4] = "ebx", [LG_REG_ECX / 4] = "ecx", [LG_REG_EDX / 4] = "edx",
+	[LG_REG_ESI / 4] = "esi", [LG_REG_EDI / 4] = "edi", [LG_REG_EBP / 4] = "ebp",
+	[LG_REG_EAX / 4] = "eax", [LG_REG_ESP / 4] = "esp",
+};
+
+/* "eax=0x12": the register's slot and the value; -1 if unknown. */
+static int parse_reg(const char *arg, uint32_t *value)
+{
+	const char *eq = arg ? strchr(arg, '=') : NULL;
+
+	if (!eq)
+		return -1;
+	for (unsigned i = 0; i < NR_REGS; i++) {
+		if (reg_names[i] && strlen(reg_names[i]) == (size_t)(eq - arg) &&
+		    strncmp(reg_names[i], arg, (size_t)(eq - arg)) == 0) {
+			*value = (uint32_t)strtoul(eq + 1, NULL, 0);
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* Hex digits into bytes; how many, or -1. */
+static int parse_hex(const char *hex, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; hex && hex[0] && hex[1]; hex += 2) {
+		char pair[3] = { hex[0], hex[1], 0 };
+
+		if (n == cap)
+			return -1;
+		out[n++] = (uint8_t)strtoul(pair, NULL, 16);
+	}
+	return (int)n;
+}
+
+/* "GPA:HEX": the RAM bytes named, and the bytes given. */
+static uint8_t *ram_step(struct lguest *lg, char *arg, uint8_t *bytes, int *len)
+{
+	char *colon = arg ? strchr(arg, ':') : NULL;
+	uint32_t gpa;
+
+	if (!colon)
+		return NULL;
+	*colon = '\0';
+	gpa = (uint32_t)strtoul(arg, NULL, 0);
+	*len = parse_hex(colon + 1, bytes, 256);
+	if (*len < 0 || gpa > lg->ram_size || (uint32_t)*len > lg->ram_size - gpa)
+		return NULL;
+	return lg->ram + gpa;
+}
+
 /* ---- Running ------------------------------------------------------------ */
 
 /* Did the Launcher do what the last step asked of it? */
@@ -185,6 +282,8 @@ int lguest_run(struct lguest *lg, struct lguest_pending *out)
 			check_expectations(lg);
 		if (lg->dead)
 			return -ENOENT;
+		if (__atomic_exchange_n(&lg->break_requested, 0, __ATOMIC_SEQ_CST))
+			return -EINTR;
 
 		char *step = lg->next_step;
 		if (!step || !*step) {
@@ -210,11 +309,67 @@ int lguest_run(struct lguest *lg, struct lguest_pending *out)
 		else if (strcmp(step, "rdmsr") == 0)
 			return pending_gp(lg, out, rdmsr, 2, GUEST_KERNEL_CS, lg->eip, 13);
 		else if (strcmp(step, "mmio") == 0) {
+			char *hex = arg ? strchr(arg, ':') : NULL;
+			char *len = hex ? strchr(hex + 1, ':') : NULL;
+			unsigned length;
+
+			if (hex)
+				*hex++ = '\0';
+			if (len)
+				*len++ = '\0';
+			length = len ? (unsigned)strtoul(len, NULL, 0) : 0;
 			memset(out, 0, sizeof(*out));
 			out->trap = 14;
 			out->addr = (uint32_t)strtoul(arg ? arg : "0", NULL, 0);
-			lg->expected_trap = 14;
+			parse_hex(hex, out->insn, sizeof(out->insn));
+			if (length)
+				lg->expected_eip = lg->eip + length;
+			else
+				lg->expected_trap = 14;
 			return sizeof(*out);
+		} else if (strcmp(step, "reg") == 0 || strcmp(step, "expect") == 0) {
+			uint32_t value;
+			int r = parse_reg(arg, &value);
+
+			if (r < 0)
+				kill_guest(lg, false, "fake: bad register step");
+			else if (step[0] == 'r')
+				lg->regs[r] = value;
+			else if (lg->regs[r] != value) {
+				char reason[128];
+
+				snprintf(reason, sizeof(reason), "fake: %s is 0x%x, not 0x%x",
+					 reg_names[r], lg->regs[r], value);
+				kill_guest(lg, false, reason);
+			}
+		} else if (strcmp(step, "poke") == 0 || strcmp(step, "expect-mem") == 0) {
+			uint8_t bytes[256];
+			int len;
+			uint8_t *at = ram_step(lg, arg, bytes, &len);
+
+			if (!at)
+				kill_guest(lg, false, "fake: bad memory step");
+			else if (step[0] == 'p')
+				memcpy(at, bytes, (size_t)len);
+			else if (memcmp(at, bytes, (size_t)len) != 0)
+				kill_guest(lg, false, "fake: Guest RAM does not hold what was expected");
+		} else if (strcmp(step, "bar") == 0) {
+			unsigned slot, offset, size;
+			int value;
+
+			if (!arg || sscanf(arg, "%u:%u:%u:%i", &slot, &offset, &size,
+					   &value) != 4 ||
+			    bar_write(lg, slot, offset, size, (uint32_t)value) < 0)
+				kill_guest(lg, false, "fake: BAR write refused");
+		} else if (strcmp(step, "wait-kick") == 0) {
+			for (int i = 0; i < 5000 && !__atomic_load_n(&lg->kicks, __ATOMIC_SEQ_CST); i++)
+				usleep(1000);
+			if (!__atomic_load_n(&lg->kicks, __ATOMIC_SEQ_CST))
+				kill_guest(lg, false, "fake: the Launcher never kicked");
+			else {
+				__atomic_store_n(&lg->break_requested, 0, __ATOMIC_SEQ_CST);
+				return -EINTR;
+			}
 		} else if (strcmp(step, "eintr") == 0)
 			return -EINTR;
 		else if (strcmp(step, "restart") == 0) {
@@ -261,16 +416,25 @@ int lguest_getreg(struct lguest *lg, unsigned int offset, uint32_t *value)
 		*value = lg->cs;
 		return 0;
 	default:
-		*value = 0;
+		if (offset % 4 || offset / 4 >= NR_REGS)
+			return -ENOENT;
+		*value = lg->regs[offset / 4];
 		return 0;
 	}
 }
 
 int lguest_setreg(struct lguest *lg, unsigned int offset, uint32_t value)
 {
-	if (offset != LG_REG_EIP)
+	if (offset == LG_REG_EIP) {
+		lg->eip = value;
+		return 0;
+	}
+	/* As the Host: only the general registers and ESP may be set. */
+	if (offset > LG_REG_EAX && offset != LG_REG_ESP)
 		return -ENOENT;
-	lg->eip = value;
+	if (offset % 4)
+		return -ENOENT;
+	lg->regs[offset / 4] = value;
 	return 0;
 }
 
@@ -286,6 +450,8 @@ int lguest_trap(struct lguest *lg, unsigned int trapnum)
 
 void lguest_break(struct lguest *lg)
 {
+	__atomic_store_n(&lg->break_requested, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&lg->kicks, 1, __ATOMIC_SEQ_CST);
 }
 
 void lguest_print_stats(const struct lguest *lg, FILE *out)
