@@ -32,6 +32,7 @@
 #define S_GPF 0x14000u
 #define S_IO 0x15000u
 #define S_XLATE 0x16000u
+#define S_CPUID 0x17000u
 #define S_RO_PAGE 0x50000u
 #define S_ALIAS_V 0x00300000u /* virtual page mapped to S_ALIAS_P */
 #define S_ALIAS_P 0x00051000u
@@ -173,6 +174,8 @@ static bool s_setup(struct scratch *s)
 	/* mov S_ALIAS_V, %eax; int $0x30 */
 	memcpy(s->ram + S_XLATE, "\xa1\x00\x00\x30\x00\xcd\x30", 7);
 	put32(s->ram, S_ALIAS_P, 0xC0FFEE11);
+	/* mov $0x80000002, %eax; cpuid; int $0x30 */
+	memcpy(s->ram + S_CPUID, "\xb8\x02\x00\x00\x80\x0f\xa2\xcd\x30", 9);
 
 	if (uc_context_alloc(s->uc, &s->ctx) != UC_ERR_OK)
 		return false;
@@ -200,7 +203,7 @@ int sim_calibrate(struct sim_offsets *off, char *err, size_t errlen)
 {
 	struct scratch s;
 	u8 *b0 = NULL, *b1 = NULL, *b3 = NULL, *pre = NULL, *post = NULL;
-	uc_hook h1, h2;
+	uc_hook h1, h2, h3;
 	size_t o, found = 0;
 	int ret = -1;
 	u32 v, eax;
@@ -210,6 +213,8 @@ int sim_calibrate(struct sim_offsets *off, char *err, size_t errlen)
 		FAIL("cannot create a scratch CPU");
 	uc_hook_add(s.uc, &h1, UC_HOOK_INTR, (void *)s_intr, &s, 1, 0);
 	uc_hook_add(s.uc, &h2, UC_HOOK_INSN, (void *)s_in, &s, 1, 0, UC_X86_INS_IN);
+	uc_hook_add(s.uc, &h3, UC_HOOK_INSN, (void *)sim_hook_cpuid, &s, 1, 0,
+		    UC_X86_INS_CPUID);
 	off->ctx_size = s.ctx_size;
 
 	/* 1. The CPL: contexts at ring 0, 1 and 3 differ in its two bits. */
@@ -318,6 +323,19 @@ int sim_calibrate(struct sim_offsets *off, char *err, size_t errlen)
 	uc_reg_read(s.uc, UC_X86_REG_EAX, &eax);
 	if ((eax & 0xFF) != 0xA5)
 		FAIL("the in hook's value did not reach AL");
+
+	/* 6. Our cpuid hook answers and the instruction is skipped. */
+	s_restore(&s, b1);
+	if (s_run(&s, S_CPUID) || s.vector != 0x30)
+		FAIL("cpuid did not complete");
+	uc_reg_read(s.uc, UC_X86_REG_EAX, &eax);
+	{
+		u32 want[4];
+
+		sim_cpuid(0x80000002, 0, want);
+		if (eax != want[0])
+			FAIL("the cpuid hook's answer did not reach EAX");
+	}
 
 	ret = 0;
 out:

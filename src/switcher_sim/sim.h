@@ -70,7 +70,7 @@ struct sim {
 	u64 vclock;
 	u64 vdeadline;
 
-	uc_hook hook_intr, hook_in, hook_out, hook_block;
+	uc_hook hook_intr, hook_in, hook_out, hook_block, hook_cpuid;
 };
 
 static inline struct sim *sim_of(struct lguest *lg)
@@ -84,6 +84,10 @@ int sim_calibrate(struct sim_offsets *off, char *err, size_t errlen);
 /* memory.c */
 int sim_memory_init(struct sim *sim);
 void sim_memory_free(struct sim *sim);
+
+/* cpuid.c */
+void sim_cpuid(u32 leaf, u32 subleaf, u32 regs[4]);
+int sim_hook_cpuid(uc_engine *uc, void *data);
 
 /* clock.c */
 int sim_clock_init(struct sim *sim);

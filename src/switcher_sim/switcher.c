@@ -644,7 +644,10 @@ int shim_switcher_create(struct lguest *lg)
 	    uc_hook_add(sim->uc, &sim->hook_in, UC_HOOK_INSN, (void *)hook_in, sim,
 			1, 0, UC_X86_INS_IN) != UC_ERR_OK ||
 	    uc_hook_add(sim->uc, &sim->hook_out, UC_HOOK_INSN, (void *)hook_out,
-			sim, 1, 0, UC_X86_INS_OUT) != UC_ERR_OK) {
+			sim, 1, 0, UC_X86_INS_OUT) != UC_ERR_OK ||
+	    uc_hook_add(sim->uc, &sim->hook_cpuid, UC_HOOK_INSN,
+			(void *)sim_hook_cpuid, sim, 1, 0,
+			UC_X86_INS_CPUID) != UC_ERR_OK) {
 		snprintf(lg->error, sizeof(lg->error), "cannot hook the CPU");
 		err = -EIO;
 		goto fail;
