@@ -56,7 +56,6 @@ struct sim {
 	bool exit_requested;
 	u32 exit_trapnum, exit_errcode;
 	bool io_fault;		/* an in/out that must become #GP(0) */
-	u32 io_fault_eip;
 
 	/* Kicks and the timer (clock.c). */
 	pthread_mutex_t lock;

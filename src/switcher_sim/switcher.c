@@ -268,6 +268,11 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size,
 	sim->vclock += size;
 	if (sim->exit_requested)
 		return;
+	if (sim->io_fault) {
+		sim->io_fault = false;
+		exit_to_host(sim, LGUEST_TRAP_IO_GP, 0);
+		return;
+	}
 	/*
 	 * Unicorn: kicks are taken here, at a block boundary, never by an
 	 * asynchronous uc_emu_stop().  2.1.1 honours a pending stop after
@@ -277,9 +282,13 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size,
 	 * in the block hook is honoured by the block's prologue, before any
 	 * of its instructions ran.
 	 */
-	if (__atomic_load_n(&sim->kick_pending, __ATOMIC_SEQ_CST) ||
-	    (sim->vdeadline && sim->vclock >= sim->vdeadline))
+	if (sim->vdeadline && sim->vclock >= sim->vdeadline) {
+		/* Due: the run loop's check_timer() raises IRQ 0. */
+		sim->vdeadline = 0;
 		exit_to_host(sim, LGUEST_TRAP_KICK, 0);
+	} else if (__atomic_load_n(&sim->kick_pending, __ATOMIC_SEQ_CST)) {
+		exit_to_host(sim, LGUEST_TRAP_KICK, 0);
+	}
 }
 
 /*
@@ -313,21 +322,16 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *data)
  * (the I/O permission check is compiled out), so we cannot get the #GP(0)
  * that real lguest turned into Launcher emulation.  At ring 1 we emulate
  * right here through the Host (lguest_port_io).  At ring 3, or when the
- * Launcher rejects the access, the Guest must see #GP(0) at the
- * instruction; Unicorn cannot stop before the rest of the block runs, so
- * that #GP is raised when the block ends, with EIP put back on the
- * instruction (documented imprecision).
+ * Launcher refuses the access, the Guest must see #GP(0).  We cannot stop
+ * on the instruction: EIP is not up to date inside this hook, and a stop
+ * asked for here takes effect mid-block with EIP back at the block's
+ * start (the block would run twice).  So the fault is noted and raised by
+ * the block hook at the next block boundary: the Guest sees #GP(0) after
+ * the rest of the block ran (documented imprecision).
  */
 static void io_fault(struct sim *sim)
 {
-	u32 eip;
-
-	uc_reg_read(sim->uc, UC_X86_REG_EIP, &eip);
-	if (!sim->io_fault) {
-		sim->io_fault = true;
-		sim->io_fault_eip = eip;
-	}
-	uc_emu_stop(sim->uc);
+	sim->io_fault = true;
 }
 
 static uint32_t hook_in(uc_engine *uc, uint32_t port, int size, void *data)
@@ -336,7 +340,7 @@ static uint32_t hook_in(uc_engine *uc, uint32_t port, int size, void *data)
 	u32 val = 0xFFFFFFFF;
 
 	(void)uc;
-	if (current_cpl(sim) != GUEST_PL || sim->io_fault) {
+	if (current_cpl(sim) != GUEST_PL) {
 		io_fault(sim);
 		return val;
 	}
@@ -350,7 +354,7 @@ static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value,
 	struct sim *sim = data;
 
 	(void)uc;
-	if (current_cpl(sim) != GUEST_PL || sim->io_fault) {
+	if (current_cpl(sim) != GUEST_PL) {
 		io_fault(sim);
 		return;
 	}
@@ -533,7 +537,6 @@ void shim_run_guest(struct lg_cpu *cpu)
 		u32 eip = regs->eip;
 
 		sim->exit_requested = false;
-		sim->io_fault = false;
 		if (sim_take_kick(sim)) {
 			regs->trapnum = LGUEST_TRAP_KICK;
 			break;
@@ -543,13 +546,6 @@ void shim_run_guest(struct lg_cpu *cpu)
 		err = uc_emu_start(sim->uc, eip, 0, 0, 0);
 		uc_reg_read(sim->uc, UC_X86_REG_EIP, &regs->eip);
 
-		if (sim->io_fault) {
-			/* Back on the in/out, as a #GP(0) would be. */
-			regs->eip = sim->io_fault_eip;
-			regs->trapnum = LGUEST_TRAP_IO_GP;
-			regs->errcode = 0;
-			break;
-		}
 		if (sim->exit_requested) {
 			regs->trapnum = sim->exit_trapnum;
 			regs->errcode = sim->exit_errcode;
@@ -585,8 +581,6 @@ void shim_run_guest(struct lg_cpu *cpu)
 		break;
 	}
 	save_registers(sim, regs);
-	if (sim->io_fault)
-		regs->eip = sim->io_fault_eip;
 	if (regs->trapnum == 14)
 		uc_reg_read(sim->uc, UC_X86_REG_CR2, &cpu->arch_cr2);
 }
