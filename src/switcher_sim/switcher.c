@@ -127,6 +127,15 @@ static bool push_shadow(struct sim *sim, u32 *esp, u32 val)
 
 /* ---- Delivering a trap as the CPU would ---- */
 
+/* Stop the CPU and go back to the Host with this trap. */
+static void exit_to_host(struct sim *sim, u32 trapnum, u32 errcode)
+{
+	sim->exit_requested = true;
+	sim->exit_trapnum = trapnum;
+	sim->exit_errcode = errcode;
+	uc_emu_stop(sim->uc);
+}
+
 /*
  * A direct trap: the real IDT points into the Guest, so the CPU pushes the
  * frame and jumps there without the Host.  From ring 3 it switches to the
@@ -140,7 +149,7 @@ static bool deliver_direct(struct sim *sim, unsigned int vec, u32 errcode,
 	struct lguest_ro_state *state = sim->lg->pages;
 	u32 sel = gate_selector(gate);
 	const struct desc_struct *code;
-	u32 r[5], ss, esp, eflags, cs;
+	u32 r[5] = { 0, 0, 0, 0, 0 }, ss, esp, eflags, cs;
 	int ids[5] = { UC_X86_REG_EIP, UC_X86_REG_CS, UC_X86_REG_EFLAGS,
 		       UC_X86_REG_ESP, UC_X86_REG_SS };
 	void *ptrs[5] = { &r[0], &r[1], &r[2], &r[3], &r[4] };
@@ -154,6 +163,8 @@ static bool deliver_direct(struct sim *sim, unsigned int vec, u32 errcode,
 		return false;
 
 	uc_reg_read_batch(sim->uc, ids, ptrs, 5);
+	r[1] &= 0xFFFF;
+	r[4] &= 0xFFFF;
 	if (sim->cpl == 3) {
 		ss = state->guest_tss.ss1;
 		esp = state->guest_tss.esp1;
@@ -185,7 +196,12 @@ static bool deliver_direct(struct sim *sim, unsigned int vec, u32 errcode,
 				UC_X86_REG_EIP };
 		void *wptrs[4] = { &esp, &cs, &eflags, &eip };
 
-		uc_reg_write_batch(sim->uc, wids, wptrs, 4);
+		if (uc_reg_write_batch(sim->uc, wids, wptrs, 4) != UC_ERR_OK) {
+			/* Cannot happen with the checks above; if it does,
+			 * the CPU state is half-switched: stop the Guest. */
+			exit_to_host(sim, LGUEST_TRAP_ENTRY_FAILED, 0);
+			return true;
+		}
 	}
 	sim->cpu->stats.traps_direct[vec]++;
 	lgtrace(sim->lg, LG_TRACE_DIRECT, "direct trap %u from ring %u to 0x%08x",
@@ -193,13 +209,22 @@ static bool deliver_direct(struct sim *sim, unsigned int vec, u32 errcode,
 	return true;
 }
 
-/* Stop the CPU and go back to the Host with this trap. */
-static void exit_to_host(struct sim *sim, u32 trapnum, u32 errcode)
+
+/*
+ * How long was the "int" that raised vec, given EIP after it?  "int $n"
+ * is two bytes; int3, into and int1 have one-byte forms of their own.
+ * (Unicorn reports the next EIP for a software interrupt.)
+ */
+static u32 int_insn_length(struct sim *sim, unsigned int vec, u32 next_eip)
 {
-	sim->exit_requested = true;
-	sim->exit_trapnum = trapnum;
-	sim->exit_errcode = errcode;
-	uc_emu_stop(sim->uc);
+	const u8 *p;
+
+	if (vec != 1 && vec != 3 && vec != 4)
+		return 2;
+	p = shadow_ptr(sim, next_eip - 1, 1);
+	if (p && (*p == 0xCC || *p == 0xCE || *p == 0xF1))
+		return 1;
+	return 2;
 }
 
 /*
@@ -213,7 +238,15 @@ static void handle_vector(struct sim *sim, unsigned int vec, u32 errcode,
 {
 	const struct desc_struct *gate = &sim->lg->pages->guest_idt[vec];
 
+	/* The Guest changes ring on its own (iret), so ask the CPU. */
+	sim->cpl = current_cpl(sim);
 	if (is_int && (int)desc_dpl(gate) < sim->cpl) {
+		/* A fault: EIP goes back onto the "int" instruction. */
+		u32 eip;
+
+		uc_reg_read(sim->uc, UC_X86_REG_EIP, &eip);
+		eip -= int_insn_length(sim, vec, eip);
+		uc_reg_write(sim->uc, UC_X86_REG_EIP, &eip);
 		exit_to_host(sim, 13, vec * 8 + 2);
 		return;
 	}
@@ -304,8 +337,6 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *data)
 	u32 errcode = 0;
 	bool is_int = true;
 
-	/* The Guest changes ring on its own (iret), so ask the CPU. */
-	sim->cpl = current_cpl(sim);
 	if (intno < 20 && intno != 3 && intno != 4)
 		errcode = patch_context(sim, -1, &is_int);
 	if (intno >= IDT_ENTRIES) {
@@ -556,6 +587,8 @@ void shim_run_guest(struct lg_cpu *cpu)
 		if (err == UC_ERR_INSN_INVALID) {
 			/* Unicorn: ud2 and invalid opcodes end the run instead
 			 * of raising #UD; raise it ourselves, at the insn. */
+			lgtrace(sim->lg, LG_TRACE_SWITCHER,
+				"switcher invalid opcode at 0x%08x", regs->eip);
 			handle_vector(sim, 6, 0, false);
 			if (sim->exit_requested) {
 				regs->trapnum = sim->exit_trapnum;
