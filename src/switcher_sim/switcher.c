@@ -286,6 +286,35 @@ static bool emulate_rdtsc(struct sim *sim)
 }
 
 /*
+ * An interrupt is pending that the Host could not deliver because the
+ * Guest had interrupts soft-disabled.  The Guest re-enables them by
+ * writing lguest_data.irq_enabled (its iret does, without a hypercall),
+ * so like a CPU testing IF between instructions we look at every block
+ * boundary: pending, not blocked, soft IF on and a gate to deliver
+ * through means back to the Host, which delivers it.  (On hardware the
+ * Host's own timer interrupts made the Guest exit often enough.)
+ */
+static bool irq_became_deliverable(struct sim *sim)
+{
+	struct lguest *lg = sim->lg;
+	struct lg_cpu *cpu = sim->cpu;
+	u32 pending = __atomic_load_n(&cpu->irqs_pending, __ATOMIC_RELAXED);
+	u32 enabled, blocked;
+	unsigned int irq;
+
+	if (!pending || !lg->lguest_data_registered)
+		return false;
+	/* LGUEST_INIT checked that lguest_data lies inside RAM. */
+	memcpy(&enabled, lg->mem_base + lg->lguest_data + LGD_IRQ_ENABLED, 4);
+	if (!(enabled & X86_EFLAGS_IF))
+		return false;
+	memcpy(&blocked, lg->mem_base + lg->lguest_data + LGD_BLOCKED_INTERRUPTS, 4);
+	irq = lg_find_first_bit(pending & ~blocked);
+	return irq < LGUEST_IRQS &&
+	       desc_present(&cpu->idt[FIRST_EXTERNAL_VECTOR + irq]);
+}
+
+/*
  * --deterministic: the virtual clock advances by the size of every
  * translation block the Guest runs, and the timer fires at a block
  * boundary, so the Guest sees the same interrupts at the same places in
@@ -315,7 +344,9 @@ static void hook_block(uc_engine *uc, uint64_t address, uint32_t size,
 	 * in the block hook is honoured by the block's prologue, before any
 	 * of its instructions ran.
 	 */
-	if (sim->vdeadline && sim->vclock >= sim->vdeadline) {
+	if (irq_became_deliverable(sim)) {
+		exit_to_host(sim, LGUEST_TRAP_KICK, 0);
+	} else if (sim->vdeadline && sim->vclock >= sim->vdeadline) {
 		/* Due: the run loop's check_timer() raises IRQ 0. */
 		sim->vdeadline = 0;
 		exit_to_host(sim, LGUEST_TRAP_KICK, 0);
