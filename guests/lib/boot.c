@@ -32,6 +32,46 @@ u32 lg_ram_size;
 u32 lg_lowmem_size;
 u32 lg_free_phys;
 
+/* The word of the command line that starts with prefix, or NULL. */
+static const char *cmdline_word(const char *prefix, bool whole)
+{
+	size_t len = strlen(prefix);
+	const char *p = lg_cmdline;
+
+	while (*p) {
+		size_t n = 0;
+
+		while (*p == ' ')
+			p++;
+		while (p[n] && p[n] != ' ')
+			n++;
+		if (n && (whole ? n == len : n > len) && strncmp(p, prefix, len) == 0)
+			return p;
+		p += n;
+	}
+	return NULL;
+}
+
+bool lg_cmdline_has(const char *word)
+{
+	return cmdline_word(word, true) != NULL;
+}
+
+u32 lg_cmdline_u32(const char *key, u32 dflt)
+{
+	char prefix[64];
+	const char *p;
+	u32 value = 0;
+
+	lg_snprintf(prefix, sizeof(prefix), "%s=", key);
+	p = cmdline_word(prefix, false);
+	if (!p)
+		return dflt;
+	for (p += strlen(prefix); *p >= '0' && *p <= '9'; p++)
+		value = value * 10 + (u32)(*p - '0');
+	return value;
+}
+
 unsigned int lg_cpl(void)
 {
 	u32 cs;
@@ -56,6 +96,41 @@ void lg_irq_enable(void)
 	barrier();
 	if (READ_ONCE(lguest_data.irq_pending))
 		hcall0(LHCALL_SEND_INTERRUPTS);
+}
+
+u32 lg_irq_save(void)
+{
+	u32 flags = READ_ONCE(lguest_data.irq_enabled);
+
+	lg_irq_disable();
+	return flags;
+}
+
+void lg_irq_restore(u32 flags)
+{
+	if (flags & X86_EFLAGS_IF)
+		lg_irq_enable();
+	else
+		lg_irq_disable();
+}
+
+/*
+ * Our irq_chip, as 4.4's: masking a line is setting its bit.  The Host
+ * reads blocked_interrupts before every injection, so an interrupt
+ * waiting on a line we unmask arrives at our next exit to the Host.
+ */
+void lg_irq_block(unsigned int line)
+{
+	WRITE_ONCE(lguest_data.blocked_interrupts,
+		   READ_ONCE(lguest_data.blocked_interrupts) | (1u << line));
+	barrier();
+}
+
+void lg_irq_unblock(unsigned int line)
+{
+	WRITE_ONCE(lguest_data.blocked_interrupts,
+		   READ_ONCE(lguest_data.blocked_interrupts) & ~(1u << line));
+	barrier();
 }
 
 /* head.S jumps here, at our virtual address, on the boot stack. */

@@ -13,6 +13,7 @@
 #define LG_GUEST_GUEST_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "hcall.h"
@@ -47,12 +48,23 @@ extern u32 lg_pgdir[PTRS_PER_TABLE];
 /* Linker symbols: image start, end of code, end of image (virtual). */
 extern char _text[], _etext[], _end[];
 
+/* Is word one of the space-separated words of the command line? */
+bool lg_cmdline_has(const char *word);
+/* The decimal number in "key=<number>" on the command line, or dflt. */
+u32 lg_cmdline_u32(const char *key, u32 dflt);
+
 /* Our privilege level, read from CS (unprivileged). */
 unsigned int lg_cpl(void);
 
 /* Soft interrupt flag in lguest_data (real EFLAGS.IF is always on). */
 void lg_irq_disable(void);
 void lg_irq_enable(void);
+/* Disable, returning the old flag (0 or X86_EFLAGS_IF); put it back. */
+u32 lg_irq_save(void);
+void lg_irq_restore(u32 flags);
+/* Mask or unmask virtual IRQ line n (bit n of blocked_interrupts). */
+void lg_irq_block(unsigned int line);
+void lg_irq_unblock(unsigned int line);
 
 /* --- console.c: the 4.4 early console over virtio-PCI config space --- */
 
