@@ -349,6 +349,7 @@ void free_guest_pagetable(struct lguest *lg);
 int page_table_guest_data_init(struct lg_cpu *cpu);
 bool demand_page(struct lg_cpu *cpu, u32 vaddr, u32 errcode, u32 *iomem);
 bool guest_pa(struct lg_cpu *cpu, u32 vaddr, u32 *gpa);
+u32 guest_fault_errcode(struct lg_cpu *cpu, u32 vaddr, u32 errcode);
 void guest_new_pagetable(struct lg_cpu *cpu, u32 pgtable);
 void guest_set_pte(struct lg_cpu *cpu, u32 gpgdir, u32 vaddr, u32 gpte);
 void guest_set_pgd(struct lguest *lg, u32 gpgdir, u32 idx);

@@ -150,7 +150,9 @@ void lguest_arch_handle_trap(struct lg_cpu *cpu)
 				return;
 			}
 		}
-		/* A fault the Guest must see: it reads cr2 from lguest_data. */
+		/* A fault the Guest must see: it reads cr2 from lguest_data,
+		 * and the error code its own tables would have given. */
+		regs->errcode = guest_fault_errcode(cpu, cpu->arch_cr2, regs->errcode);
 		if (lg->lguest_data_registered)
 			lgwrite_u32(cpu, lg->lguest_data + LGD_CR2, cpu->arch_cr2);
 		reflect_trap(cpu, num);

@@ -181,8 +181,16 @@ static bool release_range(struct lguest *lg, struct pgdir *pgd, u32 first,
 
 	if (!pgd->pgdir)
 		return false;
-	for (i = first; i < last && i < PTRS_PER_PGD; i++)
-		any |= release_pgd(lg, &pgd->pgdir[i]);
+	for (i = first; i < last && i < PTRS_PER_PGD; i++) {
+		u32 old = pgd->pgdir[i];
+
+		if (!release_pgd(lg, &pgd->pgdir[i]))
+			continue;
+		any = true;
+		lgtrace(lg, LG_TRACE_PTE,
+			"pte release pgdir %u vaddr 0x%08x old 0x%08x new 0x00000000",
+			(unsigned int)(pgd - lg->pgdirs), i << 22, old);
+	}
 	return any;
 }
 
@@ -284,6 +292,27 @@ bool demand_page(struct lg_cpu *cpu, u32 vaddr, u32 errcode, u32 *iomem)
 	if (!linear_mode(cpu) && gpte != old_gpte)
 		lgwrite_u32(cpu, gpte_addr(gpgd, vaddr), gpte);
 	return true;
+}
+
+/*
+ * The error code the Guest would have seen from its own tables.  The CPU
+ * faulted walking our shadow, where a page the Guest maps but we have not
+ * shadowed yet is "not present"; but when demand_page() refuses because
+ * the Guest's entry is present and forbids the access, hardware would say
+ * "present" (bit 0).  Linux's fault handler depends on that bit.
+ */
+u32 guest_fault_errcode(struct lg_cpu *cpu, u32 vaddr, u32 errcode)
+{
+	u32 gpgd, gpte;
+
+	if (vaddr >= SWITCHER_ADDR)
+		return errcode;
+	errcode &= ~1u;
+	if (!read_gpgd(cpu, vaddr, &gpgd) || !(gpgd & _PAGE_PRESENT))
+		return errcode;
+	if (!read_gpte(cpu, gpgd, vaddr, &gpte) || !(gpte & _PAGE_PRESENT))
+		return errcode;
+	return errcode | 1;
 }
 
 /*

@@ -932,9 +932,36 @@ static void test_user_write_to_a_kernel_page_is_a_page_fault_for_the_guest(void 
 	assert_int_equal(fake_step(t->lg, s)->exit_errcode, 6);
 	assert_int_equal(tg_data(t, LGD_CR2), KV(0x5000));
 	assert_int_equal(t->fake->entry_log[1].regs.eip, 0xC0104000u);
-	assert_int_equal(tg_rd(t, TG_KSTACK_TOP - 24), 6);
+	/* The shadow said "not present" (6); the Guest's page is present,
+	 * so the Guest sees what hardware would give: 7. */
+	assert_int_equal(tg_rd(t, TG_KSTACK_TOP - 24), 7);
 	assert_int_equal(tg_rd(t, TG_KSTACK_TOP - 20), USER_VA);
 	assert_int_equal(tg_gpte(t, TG_PGDIR, KV(0x5000)), 0x5003);
+}
+
+static void test_reflected_fault_on_an_absent_pte_keeps_p_clear(void **state)
+{
+	struct tg *t = *state;
+
+	/* The test Guest maps only the first TG_KERNEL_MAPPED bytes. */
+	assert_int_equal(guest_fault_errcode(t->cpu, KV(TG_KERNEL_MAPPED), 2), 2);
+	assert_int_equal(guest_fault_errcode(t->cpu, KV(TG_KERNEL_MAPPED), 3), 2);
+}
+
+static void test_reflected_fault_on_a_present_pte_sets_p(void **state)
+{
+	struct tg *t = *state;
+
+	assert_int_equal(guest_fault_errcode(t->cpu, KV(0x5000), 6), 7);
+	assert_int_equal(guest_fault_errcode(t->cpu, KV(0x5000), 2), 3);
+}
+
+static void test_fault_error_code_above_the_switcher_is_the_cpus(void **state)
+{
+	struct tg *t = *state;
+
+	assert_int_equal(guest_fault_errcode(t->cpu, SWITCHER_ADDR, 3), 3);
+	assert_int_equal(guest_fault_errcode(t->cpu, SWITCHER_ADDR + 0x1000, 0), 0);
 }
 
 static void test_mmio_access_goes_to_the_launcher_with_its_physical_address(void **state)
@@ -1258,6 +1285,9 @@ int main(int argc, char **argv)
 		TP(test_freeing_the_page_tables_returns_every_shadow_page),
 		TP(test_first_write_to_a_clean_page_faults_again_to_set_dirty),
 		TP(test_user_write_to_a_kernel_page_is_a_page_fault_for_the_guest),
+		TP(test_reflected_fault_on_an_absent_pte_keeps_p_clear),
+		TP(test_reflected_fault_on_a_present_pte_sets_p),
+		TP(test_fault_error_code_above_the_switcher_is_the_cpus),
 		TP(test_mmio_access_goes_to_the_launcher_with_its_physical_address),
 		TP(test_pte_trace_shows_each_shadow_change),
 		TP(test_random_workload_keeps_shadow_and_guest_tables_agreeing),
