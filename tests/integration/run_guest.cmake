@@ -5,6 +5,7 @@
 #         [-DREJECT_STDERR=<regex>] [-DTIMEOUT=<seconds>]
 #         [-DCOUNT_STDERR_REGEX=<regex> -DCOUNT_STDERR=<n>]
 #         [-DREPEAT_IDENTICAL=ON]
+#         [-DINPUT=<text>] [-DSETUP_SCRIPT=<file>] [-DCHECK_SCRIPT=<file>]
 #         [-DTIME_PROGRAM=<GNU time> [-DMIN_WALL_SECONDS=<s>]
 #          [-DMAX_WALL_SECONDS=<s>] [-DMAX_CPU_PERCENT=<p>]]
 #         -P run_guest.cmake
@@ -21,6 +22,12 @@
 # at most MAX_CPU_PERCENT of the wall-clock time.  The test fails unless
 # the exit status is EXPECT_EXIT and every given expectation holds.  Both
 # streams are printed either way, for ctest -V and --output-on-failure.
+# INPUT is the run's stdin (a file holding the text; /dev/null without it).
+# SETUP_SCRIPT and CHECK_SCRIPT are CMake scripts included here, before the
+# (first) run and after it: they see `args` (lguest-emu's arguments as a
+# list), CHECK_SCRIPT also `out`, `err` and `status`, and it reports a
+# failure by appending a line to `failures` (e.g. the Guest's writes are
+# not in the disk image given with --block=).
 
 if(NOT LG_EMU OR NOT LG_ARGS)
   message(FATAL_ERROR "run_guest.cmake: LG_EMU and LG_ARGS are required")
@@ -40,9 +47,19 @@ if(TIME_PROGRAM)
   set(command ${TIME_PROGRAM} -f "%e %U %S" -o ${time_file} ${command})
 endif()
 
+set(input_file /dev/null)
+if(DEFINED INPUT)
+  string(RANDOM LENGTH 12 input_tag)
+  set(input_file "${CMAKE_CURRENT_BINARY_DIR}/run_guest_input_${input_tag}.txt")
+  file(WRITE ${input_file} "${INPUT}")
+endif()
+if(SETUP_SCRIPT)
+  include(${SETUP_SCRIPT})
+endif()
+
 execute_process(
   COMMAND ${command}
-  INPUT_FILE /dev/null
+  INPUT_FILE ${input_file}
   OUTPUT_VARIABLE out
   ERROR_VARIABLE err
   RESULT_VARIABLE status
@@ -84,6 +101,10 @@ if(DEFINED COUNT_STDERR_REGEX)
     string(APPEND failures
       "  stderr matches ${COUNT_STDERR_REGEX} ${count} times, expected ${COUNT_STDERR}\n")
   endif()
+endif()
+
+if(CHECK_SCRIPT)
+  include(${CHECK_SCRIPT})
 endif()
 
 # Seconds with two decimals ("12.34", as GNU time prints them) to hundredths.
@@ -135,7 +156,7 @@ endif()
 if(REPEAT_IDENTICAL)
   execute_process(
     COMMAND ${LG_EMU} ${args}
-    INPUT_FILE /dev/null
+    INPUT_FILE ${input_file}
     OUTPUT_VARIABLE out2
     ERROR_VARIABLE err2
     RESULT_VARIABLE status2
@@ -169,6 +190,10 @@ if(REPEAT_IDENTICAL)
       string(APPEND failures "  second run: std${stream} differs, ${where}\n")
     endif()
   endforeach()
+endif()
+
+if(DEFINED INPUT)
+  file(REMOVE ${input_file})
 endif()
 
 if(failures)
