@@ -4,6 +4,7 @@
 #include "disk_image.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,13 +48,12 @@ void disk_image__close(struct disk_image *image)
 	image->fd = -1;
 }
 
-int disk_image__read(struct disk_image *image, uint64_t offset, void *buf,
-		     size_t len)
+/* The whole of [offset, offset + len), retrying short and interrupted I/O. */
+static int transfer(int fd, uint8_t *p, size_t len, uint64_t offset, bool write)
 {
-	uint8_t *p = buf;
-
 	while (len > 0) {
-		ssize_t n = pread(image->fd, p, len, (off_t)offset);
+		ssize_t n = write ? pwrite(fd, p, len, (off_t)offset)
+				  : pread(fd, p, len, (off_t)offset);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -69,30 +69,21 @@ int disk_image__read(struct disk_image *image, uint64_t offset, void *buf,
 	return 0;
 }
 
+int disk_image__read(struct disk_image *image, uint64_t offset, void *buf,
+		     size_t len)
+{
+	return transfer(image->fd, buf, len, offset, false);
+}
+
 int disk_image__write(struct disk_image *image, uint64_t offset,
 		      const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
-
 	if (image->read_only) {
 		errno = EROFS;
 		return -1;
 	}
-	while (len > 0) {
-		ssize_t n = pwrite(image->fd, p, len, (off_t)offset);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			return -1;
-		}
-		p += n;
-		offset += (uint64_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
+	/* pwrite() only reads the buffer. */
+	return transfer(image->fd, (uint8_t *)(uintptr_t)buf, len, offset, true);
 }
 
 int disk_image__flush(struct disk_image *image)
