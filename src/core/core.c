@@ -72,8 +72,6 @@ void lgwrite_u32(struct lg_cpu *cpu, u32 gpa, u32 val)
 int lguest_cpu_init(struct lguest *lg, unsigned int id, u32 start_eip)
 {
 	struct lg_cpu *cpu = &lg->cpus[id];
-	int err;
-
 	memset(cpu, 0, sizeof(*cpu));
 	cpu->lg = lg;
 	cpu->id = id;
@@ -82,13 +80,7 @@ int lguest_cpu_init(struct lguest *lg, unsigned int id, u32 start_eip)
 	cpu->changed = CHANGED_ALL;
 	setup_guest_gdt(cpu);
 	lguest_arch_setup_regs(cpu, start_eip);
-	err = page_table_guest_data_init(cpu);
-	return err;
-}
-
-void lguest_cpu_free(struct lg_cpu *cpu)
-{
-	(void)cpu;
+	return page_table_guest_data_init(cpu);
 }
 
 /*

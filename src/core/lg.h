@@ -300,7 +300,6 @@ u32 lgread_u32(struct lg_cpu *cpu, u32 gpa);
 void lgwrite_u32(struct lg_cpu *cpu, u32 gpa, u32 val);
 int run_guest(struct lg_cpu *cpu, struct lguest_pending *out);
 int lguest_cpu_init(struct lguest *lg, unsigned int id, u32 start_eip);
-void lguest_cpu_free(struct lg_cpu *cpu);
 
 /* ---- core/hypercalls.c ---- */
 void do_hypercalls(struct lg_cpu *cpu);

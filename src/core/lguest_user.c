@@ -198,7 +198,6 @@ void lguest_close(struct lguest *lg)
 	if (!lg)
 		return;
 	if (lg->initialized) {
-		lguest_cpu_free(&lg->cpus[0]);
 		free_guest_pagetable(lg);
 		free_pages(lg);
 		shim_switcher_destroy(lg);
