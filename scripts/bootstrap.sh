@@ -41,12 +41,13 @@ PIN
   $SUDO apt-get update -qq || echo "bootstrap: warning: apt-get update had errors; trying the install anyway" >&2
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
     build-essential cmake pkg-config gcc-multilib gdb \
-    libunicorn-dev libcapstone-dev libcmocka-dev >/dev/null
+    libunicorn-dev libcapstone-dev libcmocka-dev libslirp-dev >/dev/null
 }
 
 # Everything already here?  Then there is nothing to install.
 have_all() {
   have_unicorn && pkg-config --exists capstone cmocka 2>/dev/null &&
+    { pkg-config --exists slirp 2>/dev/null || [ -f /usr/include/slirp/libslirp.h ]; } &&
     command -v cmake >/dev/null && command -v gdb >/dev/null &&
     echo 'int main(void){return 0;}' | gcc -m32 -x c - -o /dev/null 2>/dev/null
 }

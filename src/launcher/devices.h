@@ -30,6 +30,12 @@ struct device_model {
 	const char *name;
 	/* Created for every Guest, whatever the command line says. */
 	bool always;
+	/*
+	 * Optional: is the option's value well-formed?  Called when the
+	 * command line is read, so that a mistake is a usage error; 0, or -1
+	 * with one line in err[].
+	 */
+	int (*check)(const char *arg, char *err, size_t errlen);
 	/* Add one device to the machine; -1 with a reason in err[]. */
 	int (*create)(struct machine *machine, const char *arg, char *err,
 		      size_t errlen);

@@ -13,12 +13,21 @@
  * lguest_run() (lguest_break()); the main thread then runs the watch's
  * callback (io_loop__dispatch()), which reads what is there and re-arms
  * the watch when it wants more.
+ *
+ * A watch waits either on one descriptor for input (the terminal) or on a
+ * set of descriptors, each with its own events, and on a deadline: that is
+ * what a network stack like libslirp needs, whose sockets come and go and
+ * whose TCP timers must run even when nothing arrives.  The thread only
+ * says "something in the set is ready, or the time has come"; the callback
+ * finds out what by polling the set itself, without waiting.
  */
 #ifndef LAUNCHER_IO_LOOP_H
 #define LAUNCHER_IO_LOOP_H
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #define IO_LOOP_MAX_WATCHES 16
 
@@ -27,8 +36,18 @@ struct io_watch {
 	/* Runs in the main thread when fd is readable (or at EOF or error). */
 	void (*ready)(void *opaque);
 	void *opaque;
+	/*
+	 * Instead of fd (which is then ignored): nr_fds descriptors, each
+	 * with its events.  And, with either: fire at deadline_ns
+	 * (io_loop__now_ns()'s clock) if nothing is ready by then; 0: never.
+	 * The owner changes these only while the watch is disarmed.
+	 */
+	struct pollfd *fds;
+	unsigned nr_fds;
+	int64_t deadline_ns;
 	/* Owned by the loop: */
 	bool armed, fired;
+	unsigned generation; /* counts armings: a stale poll() result is ignored */
 };
 
 struct io_loop {
@@ -54,8 +73,16 @@ void io_loop__destroy(struct io_loop *loop);
 int io_loop__add(struct io_loop *loop, struct io_watch *watch);
 /* Remove a watch (before its owner frees it). */
 void io_loop__remove(struct io_loop *loop, struct io_watch *watch);
-/* Watch fd for one readiness event. */
+/* Watch fd (or the set, or the deadline) for one readiness event. */
 void io_loop__arm(struct io_loop *loop, struct io_watch *watch);
+/*
+ * Stop watching (an armed watch that has not fired); afterwards the owner
+ * may change the watch's descriptors and deadline, and arm it again.
+ */
+void io_loop__disarm(struct io_loop *loop, struct io_watch *watch);
+
+/* CLOCK_MONOTONIC in nanoseconds: the clock of deadline_ns. */
+int64_t io_loop__now_ns(void);
 
 /* Start the thread; 0 or -1. */
 int io_loop__start(struct io_loop *loop);
@@ -64,8 +91,8 @@ int io_loop__start(struct io_loop *loop);
 void io_loop__dispatch(struct io_loop *loop);
 
 /*
- * Without the thread (tests): wait up to timeout_ms for an armed watch,
- * then dispatch.  Returns how many fired.
+ * Without the thread (tests): wait up to timeout_ms for an armed watch
+ * (or its deadline, if sooner), then dispatch.  Returns how many fired.
  */
 int io_loop__poll(struct io_loop *loop, int timeout_ms);
 

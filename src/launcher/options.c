@@ -39,6 +39,14 @@ static const struct option_spec option_table[] = {
 	  "a virtio disk on raw image FILE (,ro: read-only); repeatable" },
 	{ "rng", 0, OPTION_DEVICE, 0, NULL,
 	  "a virtio entropy device fed by the host's getrandom()" },
+	{ "net", 0, OPTION_DEVICE, 0, "user[,...]",
+	  "a virtio network card on user-mode networking (libslirp, no root):\n"
+	  "                         DHCP gives 10.0.2.15, the host's 127.0.0.1 is 10.0.2.2;\n"
+	  "                         ,hostfwd=tcp::HOSTPORT-:GUESTPORT ,mac=MAC; repeatable" },
+	{ "tunnet", 0, OPTION_DEVICE, 0, "SPEC",
+	  "a virtio network card on a new TAP device (needs CAP_NET_ADMIN);\n"
+	  "                         SPEC: IPV4[:MAC] (the host side's address) or\n"
+	  "                         bridge:NAME[:MAC]; repeatable" },
 	{ "trace", 'd', OPTION_VALUE, FIELD(trace_spec), "LIST",
 	  "trace Host events (comma-separated; \"-d help\")" },
 	{ "trace-file", 'D', OPTION_VALUE, FIELD(trace_file_path), "FILE",
@@ -111,13 +119,19 @@ static enum options_result apply(const struct option_spec *spec,
 	case OPTION_FLAG:
 		*(bool *)field = true;
 		return OPTIONS_RUN;
-	case OPTION_DEVICE:
+	case OPTION_DEVICE: {
+		const struct device_model *model = device_model__find(spec->long_name);
+
+		/* The model may check its value now: a mistake is a usage error. */
+		if (model && model->check && model->check(value, err, errlen) < 0)
+			return OPTIONS_ERROR;
 		if (options->nr_devices == OPTIONS_MAX_DEVICE_REQUESTS)
 			return usage_error(err, errlen, "too many devices (at most %u)",
 				     OPTIONS_MAX_DEVICE_REQUESTS);
 		options->devices[options->nr_devices++] =
 			(struct device_request){ spec->long_name, value };
 		return OPTIONS_RUN;
+	}
 	}
 	return usage_error(err, errlen, "internal error: option '%s'", shown);
 }
