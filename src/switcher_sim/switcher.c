@@ -571,16 +571,20 @@ void shim_run_guest(struct lg_cpu *cpu)
 		sim->cur_cr0 = cr0;
 		first_entry(sim);
 	}
-	/* Control registers: each write flushes the TLB, so only changes. */
+	/* Control registers: written only when they change (a CR3 write
+	 * flushes the TLB, and costs as much). */
 	if (cpu->shadow_cr3 != sim->cur_cr3) {
 		sim->cur_cr3 = cpu->shadow_cr3;
 		write_reg(sim, UC_X86_REG_CR3, sim->cur_cr3);
 		sim->need_flush = false;
 	}
+	/*
+	 * Unicorn (QEMU): a CR0 write flushes the TLB only when PE, PG or WP
+	 * change, not for TS; so it never stands in for a flush we owe.
+	 */
 	if (cr0 != sim->cur_cr0) {
 		sim->cur_cr0 = cr0;
 		write_reg(sim, UC_X86_REG_CR0, cr0);
-		sim->need_flush = false;
 	}
 	if (sim->need_flush) {
 		uc_ctl_flush_tlb(sim->uc);
