@@ -22,6 +22,7 @@
  * kernel half (and, for one check, one of our user page tables).
  * One line per step; any surprise panics.
  */
+#include "async.h"
 #include "guest.h"
 #include "paging.h"
 
@@ -187,6 +188,25 @@ static void set_pte(void)
 	lg_new_pgtable(lg_pgdir);
 }
 
+/*
+ * A SET_PTE drained from the async ring in the same exit as a TS change
+ * (what a Linux #NM handler's TS(0) does after a context switch): the new
+ * entry must be in effect when we come back, although the Host wrote CR0.
+ */
+static void set_pte_with_ts(void)
+{
+	lg_printf("SET_PTE from the ring and TS in one exit:\n");
+	sees("LOW, read", LOW, SIG2);
+	*pte(LOW) = frame1 | PTE_FLAGS | PT_ACCESSED | PT_DIRTY;
+	lg_async_hcall(LHCALL_SET_PTE, (u32)lg_pgdir - PAGE_OFFSET, LOW, *pte(LOW), 0);
+	hcall1(LHCALL_TS, 8);
+	sees("SET_PTE queued, then TS(8): LOW reads", LOW, SIG1);
+	*pte(LOW) = frame2 | PTE_FLAGS | PT_ACCESSED | PT_DIRTY;
+	lg_async_hcall(LHCALL_SET_PTE, (u32)lg_pgdir - PAGE_OFFSET, LOW, *pte(LOW), 0);
+	hcall1(LHCALL_TS, 0);
+	sees("SET_PTE queued, then TS(0): LOW reads", LOW, SIG2);
+}
+
 void guest_main(void)
 {
 	lg_printf("accessed_dirty guest: Accessed/Dirty bits, FLUSH_TLB(0)/(1), SET_PTE\n");
@@ -199,5 +219,6 @@ void guest_main(void)
 	accessed_and_dirty();
 	flushes();
 	set_pte();
+	set_pte_with_ts();
 	lg_printf("accessed_dirty guest: all as the shadow paging rules say\n");
 }
