@@ -21,7 +21,6 @@
  *
  * Kernel arguments: pages=<n> (default 10000), touch=write.
  */
-#include "args.h"
 #include "guest.h"
 #include "paging.h"
 
@@ -55,7 +54,7 @@ static void check_bits(u32 pages, u32 want, const char *when)
 
 void guest_main(void)
 {
-	u32 pages = lg_cmdline_uint("pages", 10000);
+	u32 pages = lg_cmdline_u32("pages", 10000);
 	bool write_only = lg_cmdline_is("touch", "write");
 	u32 tables = (pages + PTRS_PER_TABLE - 1) / PTRS_PER_TABLE;
 	u32 i;

@@ -57,19 +57,55 @@ bool lg_cmdline_has(const char *word)
 	return cmdline_word(word, true) != NULL;
 }
 
-u32 lg_cmdline_u32(const char *key, u32 dflt)
+/* The value of the first "key=..." word, or NULL. */
+const char *lg_cmdline_value(const char *key)
 {
 	char prefix[64];
 	const char *p;
-	u32 value = 0;
 
 	lg_snprintf(prefix, sizeof(prefix), "%s=", key);
 	p = cmdline_word(prefix, false);
-	if (!p)
+	return p ? p + strlen(prefix) : NULL;
+}
+
+/* Is there a "key=value" word? */
+bool lg_cmdline_is(const char *key, const char *value)
+{
+	const char *v = lg_cmdline_value(key);
+	size_t len = strlen(value);
+
+	return v && strncmp(v, value, len) == 0 && (v[len] == ' ' || v[len] == '\0');
+}
+
+/* "key=<decimal>" or "key=0x<hex>"; dflt if absent; a malformed value panics. */
+u32 lg_cmdline_u32(const char *key, u32 dflt)
+{
+	const char *v = lg_cmdline_value(key), *p;
+	u32 n = 0, base = 10;
+
+	if (!v)
 		return dflt;
-	for (p += strlen(prefix); *p >= '0' && *p <= '9'; p++)
-		value = value * 10 + (u32)(*p - '0');
-	return value;
+	p = v;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+	}
+	if (*p == ' ' || *p == '\0')
+		lg_panic("%s=%s: not a number", key, v);
+	for (; *p && *p != ' '; p++) {
+		u32 digit;
+
+		if (*p >= '0' && *p <= '9')
+			digit = (u32)(*p - '0');
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			digit = (u32)(*p - 'a' + 10);
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			digit = (u32)(*p - 'A' + 10);
+		else
+			lg_panic("%s=%s: not a number", key, v);
+		n = n * base + digit;
+	}
+	return n;
 }
 
 unsigned int lg_cpl(void)

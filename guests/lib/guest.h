@@ -50,8 +50,12 @@ extern char _text[], _etext[], _end[];
 
 /* Is word one of the space-separated words of the command line? */
 bool lg_cmdline_has(const char *word);
-/* The decimal number in "key=<number>" on the command line, or dflt. */
+/* "key=<decimal>" or "key=0x<hex>" on the command line, or dflt; panics
+ * on a malformed number. */
 u32 lg_cmdline_u32(const char *key, u32 dflt);
+/* The value after "key=" (up to a space), or NULL; and "key=value"? */
+const char *lg_cmdline_value(const char *key);
+bool lg_cmdline_is(const char *key, const char *value);
 
 /* Our privilege level, read from CS (unprivileged). */
 unsigned int lg_cpl(void);

@@ -37,7 +37,6 @@
  * Kernel arguments: op=<op> n=<count> (default 0: only the set-up), and
  * for op=switch dirs=<d> pages=<p>.
  */
-#include "args.h"
 #include "io.h"
 #include "guest.h"
 #include "paging.h"
@@ -91,8 +90,8 @@ static u32 ndirs, npages;
 
 static void setup_switch(void)
 {
-	ndirs = lg_cmdline_uint("dirs", 2);
-	npages = lg_cmdline_uint("pages", 1);
+	ndirs = lg_cmdline_u32("dirs", 2);
+	npages = lg_cmdline_u32("pages", 1);
 	if (ndirs < 2 || ndirs > MAX_DIRS || npages > MAX_PAGES)
 		lg_panic("dirs=%u pages=%u: 2..%u directories, 0..%u pages", ndirs, npages,
 			 MAX_DIRS, MAX_PAGES);
@@ -209,7 +208,7 @@ void guest_main(void)
 	u64 t0, t1;
 	u32 ns;
 
-	n = lg_cmdline_uint("n", 0);
+	n = lg_cmdline_u32("n", 0);
 	for (unsigned int i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		if (!lg_cmdline_is("op", ops[i].name))
 			continue;

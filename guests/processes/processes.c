@@ -26,7 +26,6 @@
  * 10000), via=sync|async|both (default both: the first half synchronous,
  * the second through the ring).
  */
-#include "args.h"
 #include "async.h"
 #include "guest.h"
 #include "paging.h"
@@ -193,8 +192,8 @@ void guest_main(void)
 	unsigned int i;
 	u32 done, total = 0;
 
-	nprocs = lg_cmdline_uint("procs", 2);
-	target = lg_cmdline_uint("switches", 10000);
+	nprocs = lg_cmdline_u32("procs", 2);
+	target = lg_cmdline_u32("switches", 10000);
 	via = lg_cmdline_is("via", "sync") ? VIA_SYNC
 	      : lg_cmdline_is("via", "async") ? VIA_ASYNC : VIA_BOTH;
 	if (nprocs < 2 || nprocs > MAX_PROCS)

@@ -26,7 +26,6 @@
  * readable), data (512, writable), status (1, writable) unless the case
  * says otherwise.
  */
-#include "args.h"
 #include "guest.h"
 #include "paging.h"
 #include "time.h"
