@@ -156,6 +156,13 @@ int lguest_trap(struct lguest *lg, unsigned int trapnum)
 	return 0;
 }
 
+void lguest_ram_written(struct lguest *lg, uint32_t gpa, uint32_t len)
+{
+	if (!lg->initialized || !len || !lguest_address_ok(lg, gpa, len))
+		return;
+	shim_code_written(lg, gpa, len);
+}
+
 void lguest_break(struct lguest *lg)
 {
 	struct lg_cpu *cpu = &lg->cpus[0];

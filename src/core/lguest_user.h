@@ -148,6 +148,13 @@ int lguest_setreg(struct lguest *lg, unsigned int offset, uint32_t value);
 /* LHREQ_TRAP: deliver a trap into the Guest now.  -EINVAL if impossible. */
 int lguest_trap(struct lguest *lg, unsigned int trapnum);
 
+/*
+ * The Launcher wrote Guest RAM behind the CPU's back (a device filled a
+ * buffer): any code the CPU translated from [gpa, gpa + len) must go.
+ * Call it after the writes, before the Guest runs again.
+ */
+void lguest_ram_written(struct lguest *lg, uint32_t gpa, uint32_t len);
+
 /* Make lguest_run() return -EINTR soon.  Safe from any thread or signal. */
 void lguest_break(struct lguest *lg);
 

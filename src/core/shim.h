@@ -61,6 +61,12 @@ int shim_switcher_create(struct lguest *lg);
 void shim_switcher_destroy(struct lguest *lg);
 void shim_run_guest(struct lg_cpu *cpu);
 
+/*
+ * Guest RAM in [gpa, gpa + len) was written other than by the Guest (a
+ * device): the CPU must not run code it translated from there before.
+ */
+void shim_code_written(struct lguest *lg, u32 gpa, u32 len);
+
 /* The Host changed or removed shadow entries: forget cached translations. */
 void shim_flush_tlb(struct lg_cpu *cpu);
 

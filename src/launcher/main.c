@@ -136,6 +136,12 @@ static uint32_t load_guest(struct launcher *l)
 	return kernel.entry;
 }
 
+/* Devices fill Guest buffers: the CPU must drop code translated there. */
+static void device_write(void *opaque, uint64_t gpa, uint64_t len)
+{
+	lguest_ram_written(opaque, (uint32_t)gpa, (uint32_t)len);
+}
+
 /* Devices raise their interrupt lines through the Host. */
 static void raise_irq(void *opaque, unsigned line)
 {
@@ -179,6 +185,8 @@ static void start_host(struct launcher *l, uint32_t trace_mask, uint32_t entry)
 		die(EXIT_STATUS_EMULATOR_FAILED, "out of memory creating the Guest");
 	l->machine.raise_irq = raise_irq;
 	l->machine.irq_opaque = l->lg;
+	l->machine.ram.device_write = device_write;
+	l->machine.ram.device_write_opaque = l->lg;
 	l->machine.kick = kick;
 	l->machine.kick_opaque = l->lg;
 	l->machine.io.kick = kick;

@@ -254,6 +254,9 @@ int virtqueue__pop(struct virtqueue *vq, struct virtq_chain *chain)
 	if (walk(vq, &table, head, chain) < 0)
 		return -1;
 	vq->last_avail++;
+	for (unsigned i = chain->nr_readable;
+	     i < chain->nr_readable + chain->nr_writable; i++)
+		guest_ram__device_write(vq->ram, chain->buf[i].data, chain->buf[i].len);
 	return 1;
 }
 

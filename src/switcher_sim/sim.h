@@ -56,6 +56,7 @@ struct sim {
 	bool exit_requested;
 	u32 exit_trapnum, exit_errcode;
 	bool io_fault;		/* an in/out that must become #GP(0) */
+	u32 scratch_slot;	/* next spare Switcher PTE (shim_code_written) */
 
 	/* Kicks and the timer (clock.c). */
 	pthread_mutex_t lock;

@@ -653,6 +653,43 @@ void shim_run_guest(struct lg_cpu *cpu)
 		uc_reg_read(sim->uc, UC_X86_REG_CR2, &cpu->arch_cr2);
 }
 
+/*
+ * Unicorn: host writes to Guest RAM (through our pointer or uc_mem_write)
+ * do not invalidate code already translated from it, and the only way to
+ * drop such code, uc_ctl_remove_cache(), takes a virtual address.  So we
+ * map each written page for a moment in a spare slot of the Switcher's
+ * page table (present in every shadow directory, kernel-only, read-only),
+ * drop the code cached for that address, and unmap it again.  Slots are
+ * used round-robin and the TLB is flushed before they are reused and
+ * before the Guest runs again, so no stale scratch translation survives.
+ */
+void shim_code_written(struct lguest *lg, u32 gpa, u32 len)
+{
+	struct sim *sim = sim_of(lg);
+	u32 page, last;
+
+	/* Before the first entry nothing has been translated yet. */
+	if (!sim || !sim->started || !lg->switcher_pte)
+		return;
+	last = (gpa + len - 1) & PAGE_MASK;
+	for (page = gpa & PAGE_MASK;; page += PAGE_SIZE) {
+		u32 va;
+
+		if (sim->scratch_slot < 1 || sim->scratch_slot >= 1024) {
+			sim->scratch_slot = 1;
+			uc_ctl_flush_tlb(sim->uc);
+		}
+		va = SWITCHER_ADDR + sim->scratch_slot * PAGE_SIZE;
+		lg->switcher_pte[sim->scratch_slot] = page | 0x21; /* P | A */
+		uc_ctl_remove_cache(sim->uc, va, va + PAGE_SIZE);
+		lg->switcher_pte[sim->scratch_slot] = 0;
+		sim->scratch_slot++;
+		if (page == last)
+			break;
+	}
+	sim->need_flush = true;
+}
+
 void shim_flush_tlb(struct lg_cpu *cpu)
 {
 	struct sim *sim = sim_of(cpu->lg);

@@ -448,6 +448,16 @@ int lguest_trap(struct lguest *lg, unsigned int trapnum)
 	return 0;
 }
 
+void lguest_ram_written(struct lguest *lg, uint32_t gpa, uint32_t len)
+{
+	/* Nothing is translated here; only the range is checked. */
+	if (lg->initialized && (uint64_t)gpa + len > lg->ram_size) {
+		fprintf(stderr, "fake host: lguest_ram_written(%#x, %u) is outside RAM\n",
+			gpa, len);
+		abort();
+	}
+}
+
 void lguest_break(struct lguest *lg)
 {
 	__atomic_store_n(&lg->break_requested, 1, __ATOMIC_SEQ_CST);

@@ -31,7 +31,7 @@ static uint16_t avail_idx;
 static int setup(void **state)
 {
 	ram_bytes = calloc(1, RAM_SIZE);
-	ram = (struct guest_ram){ ram_bytes, RAM_SIZE };
+	ram = (struct guest_ram){ .base = ram_bytes, .size = RAM_SIZE };
 	virtqueue__init(&vq, &ram, QSIZE, DESC, AVAIL, USED, false);
 	avail_idx = 0;
 	return 0;
@@ -116,6 +116,37 @@ static void test_chain_of_readable_then_writable_buffers(void **state)
 	assert_int_equal(chain.writable_len, 513);
 	assert_int_equal(chain.buf[1].desc, 5);
 	assert_int_equal(chain.buf[2].desc, 1);
+}
+
+/* Recorded device_write() calls: the ranges the CPU must forget code in. */
+static uint64_t written_gpa[4], written_len[4];
+static unsigned nr_written;
+
+static void record_device_write(void *opaque, uint64_t gpa, uint64_t len)
+{
+	(void)opaque;
+	if (nr_written < 4) {
+		written_gpa[nr_written] = gpa;
+		written_len[nr_written] = len;
+	}
+	nr_written++;
+}
+
+static void test_pop_reports_each_writable_buffer_as_device_written(void **state)
+{
+	nr_written = 0;
+	ram.device_write = record_device_write;
+	desc(3, DATA, 16, N, 5);
+	desc(5, DATA + 16, 512, N | W, 1);
+	desc(1, DATA + 528, 1, W, 0);
+	make_available(3);
+
+	assert_int_equal(virtqueue__pop(&vq, &chain), 1);
+	assert_int_equal(nr_written, 2);
+	assert_int_equal(written_gpa[0], DATA + 16);
+	assert_int_equal(written_len[0], 512);
+	assert_int_equal(written_gpa[1], DATA + 528);
+	assert_int_equal(written_len[1], 1);
 }
 
 static void test_chains_come_out_in_available_order(void **state)
@@ -441,6 +472,7 @@ int main(void)
 		T(test_nothing_available_pops_nothing),
 		T(test_single_readable_descriptor),
 		T(test_chain_of_readable_then_writable_buffers),
+		T(test_pop_reports_each_writable_buffer_as_device_written),
 		T(test_chains_come_out_in_available_order),
 		T(test_available_index_wraps_around_16_bits),
 		T(test_chain_as_long_as_the_queue_is_accepted),

@@ -226,6 +226,18 @@ void shim_wait(struct lg_cpu *cpu, u64 deadline_ns)
 	__atomic_store_n(&cpu->break_out, true, __ATOMIC_SEQ_CST);
 }
 
+/* Recorded: the last range a device wrote, and how many calls. */
+void shim_code_written(struct lguest *lg, u32 gpa, u32 len)
+{
+	struct fake_shim *f = fake_of(lg);
+
+	if (!f)
+		return;
+	f->code_written_calls++;
+	f->code_written_gpa = gpa;
+	f->code_written_len = len;
+}
+
 void shim_flush_tlb(struct lg_cpu *cpu)
 {
 	struct fake_shim *f = fake_of(cpu->lg);

@@ -104,6 +104,8 @@ struct fake_shim {
 	unsigned int waits, waits_forever;
 	u64 last_wait_deadline;
 	unsigned int tlb_flushes;
+	unsigned int code_written_calls; /* shim_code_written() */
+	u32 code_written_gpa, code_written_len;
 
 	/* The scripted CPU. */
 	struct fake_step steps[FAKE_MAX_STEPS];

@@ -470,6 +470,25 @@ static void test_first_kill_reason_wins(void **state)
 
 /* ---- run and break ---- */
 
+static void test_ram_written_passes_the_range_to_the_shim(void **state)
+{
+	struct tg *t = *state;
+
+	lguest_ram_written(t->lg, 0x5000, 0x2000);
+	assert_int_equal(t->fake->code_written_calls, 1);
+	assert_int_equal(t->fake->code_written_gpa, 0x5000);
+	assert_int_equal(t->fake->code_written_len, 0x2000);
+}
+
+static void test_ram_written_outside_ram_or_empty_is_ignored(void **state)
+{
+	struct tg *t = *state;
+
+	lguest_ram_written(t->lg, TG_RAM_SIZE - 0x1000, 0x2000);
+	lguest_ram_written(t->lg, 0x5000, 0);
+	assert_int_equal(t->fake->code_written_calls, 0);
+}
+
 static void test_break_before_run_returns_eintr_without_entering(void **state)
 {
 	struct tg *t = *state;
@@ -715,6 +734,8 @@ int main(int argc, char **argv)
 		TI(test_a_living_guest_has_no_dead_reason),
 		TI(test_a_killed_guest_did_not_die_by_shutdown),
 		TI(test_first_kill_reason_wins),
+		TI(test_ram_written_passes_the_range_to_the_shim),
+		TI(test_ram_written_outside_ram_or_empty_is_ignored),
 		TI(test_break_before_run_returns_eintr_without_entering),
 		TI(test_break_returns_after_the_hypercall_in_hand),
 		TI(test_pending_trap_is_returned_once_and_cleared_by_the_next_run),
